@@ -1,0 +1,76 @@
+import helmet from '@fastify/helmet';
+import { Logger, RequestMethod, Type, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { useContainer } from 'class-validator';
+
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { AppConfig } from './config/app-config';
+import { setUpApiDocs } from './docs/api-docs';
+import { MessageTextLimit } from './messages/dto/message-text-limit';
+
+export const API_PREFIX = 'api/v1';
+
+/**
+ * Builds the application with everything a request meets before a controller: the body limit,
+ * security headers, CORS, validation, the error shape and the API docs. `main.ts` and the e2e
+ * tests both start from here.
+ */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    adapter,
+    { bufferLogs: true, abortOnError: false },
+  );
+  app.useLogger(new Logger());
+  app.enableShutdownHooks();
+
+  await app.register(helmet, {
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    // TLS is terminated in front of the service, if at all: no HSTS, no forced upgrade.
+    hsts: false,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins.includes('*') ? true : [...config.corsOrigins] });
+  }
+
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  useValidatorConstraints(app, [MessageTextLimit]);
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: true,
+    }),
+  );
+  app.useGlobalFilters(new AllExceptionsFilter());
+  setUpApiDocs(app);
+  return app;
+}
+
+/**
+ * Lets class-validator use the application's instances of constraints that need injection (such
+ * as the configured text limit); every other constraint it creates itself.
+ */
+function useValidatorConstraints(app: NestFastifyApplication, constraints: Type[]): void {
+  const instances = new Map<unknown, unknown>(constraints.map((type) => [type, app.get(type)]));
+  useContainer({ get: (type: unknown) => instances.get(type) }, { fallback: true });
+}

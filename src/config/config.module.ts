@@ -1,0 +1,33 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+
+import { AppConfig, loadConfig } from './app-config';
+
+/** Injection token for the frozen, validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+@Global()
+@Module({})
+export class AppConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppConfigModule,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+  }
+}
+
+/**
+ * Merges `.env` (when there is one; real environment variables win) into the environment
+ * through `@nestjs/config`, then validates everything at once.
+ */
+export async function loadConfigFromEnvironment(): Promise<AppConfig> {
+  await ConfigModule.forRoot({ validate: (env) => ({ ...env, ...checked(env) }) });
+  return loadConfig(process.env);
+}
+
+function checked(env: Record<string, unknown>): Record<string, unknown> {
+  loadConfig(env as Record<string, string | undefined>);
+  return {};
+}
