@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { useContainer } from 'class-validator';
 
-import { AppModule } from './app.module';
+import { AppModule, AppOverrides } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
 import { setUpApiDocs } from './docs/api-docs';
@@ -17,10 +17,13 @@ export const API_PREFIX = 'api/v1';
  * security headers, CORS, validation, the error shape and the API docs. `main.ts` and the e2e
  * tests both start from here.
  */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  overrides: AppOverrides = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, overrides),
     adapter,
     { bufferLogs: true, abortOnError: false },
   );

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
+import { MessageClock, ValkeyClock } from './common/message-clock';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { EventsModule } from './events/events.module';
@@ -7,13 +8,18 @@ import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
 import { ValkeyModule } from './valkey/valkey.module';
 
+/** What tests may replace in the application. */
+export interface AppOverrides {
+  readonly clock?: MessageClock;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(config),
+        AppConfigModule.forRoot(config, overrides.clock ?? new ValkeyClock()),
         ValkeyModule,
         EventsModule,
         HealthModule,

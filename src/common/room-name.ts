@@ -13,9 +13,7 @@ export const ROOM_NAME_RULE =
   '(for example #ubuntu or ubuntu-meeting)';
 
 export function isRoomName(value: unknown): value is string {
-  return (
-    typeof value === 'string' && ROOM_NAME_PATTERN.test(value) && !/^\.+$/.test(value)
-  );
+  return typeof value === 'string' && ROOM_NAME_PATTERN.test(value) && !/^\.+$/.test(value);
 }
 
 export function IsRoomName(options?: ValidationOptions): PropertyDecorator {

@@ -1,19 +1,24 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 
+import { MessageClock } from '../common/message-clock';
 import { AppConfig, loadConfig } from './app-config';
 
 /** Injection token for the frozen, validated configuration. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
+/** The configuration and the message clock, available everywhere. */
 @Global()
 @Module({})
 export class AppConfigModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, clock: MessageClock): DynamicModule {
     return {
       module: AppConfigModule,
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: MessageClock, useValue: clock },
+      ],
+      exports: [APP_CONFIG, MessageClock],
     };
   }
 }

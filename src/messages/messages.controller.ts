@@ -4,8 +4,8 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/error-response.dto';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { ListMessagesQuery } from './dto/list-messages.query';
-import { MessagePageDto, toMessagePageDto } from './dto/message-page.dto';
 import { MessageDto, toMessageDto } from './dto/message.dto';
+import { MessagePageDto, toMessagePageDto } from './dto/message-page.dto';
 import { MessagesService } from './messages.service';
 
 @ApiTags('messages')

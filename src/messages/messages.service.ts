@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { ChatMessage, MessagePage } from '../common/chat-message';
+import { MessageClock } from '../common/message-clock';
 import { ChatEvents } from '../events/chat-events';
 import { EventPublisher } from '../events/event-publisher.service';
 import { toMessageDto } from './dto/message.dto';
@@ -11,11 +12,12 @@ export class MessagesService {
   constructor(
     private readonly store: MessageStore,
     private readonly events: EventPublisher,
+    private readonly clock: MessageClock,
   ) {}
 
   /** Stores the message, then announces it; the announcement never fails the write. */
   async post(room: string, user: string, text: string): Promise<ChatMessage> {
-    const message = await this.store.append(room, user, text);
+    const message = await this.store.append(room, user, text, this.clock.idSpec());
     await this.events.publish(ChatEvents.messageCreated, toMessageDto(message));
     return message;
   }

@@ -1,21 +1,34 @@
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+
 import { createApp } from '../../src/app.factory';
+import { AppOverrides } from '../../src/app.module';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 
-export const VALKEY_URL = process.env.VALKEY_URL ?? 'redis://127.0.0.1:6379';
+const BASE_VALKEY_URL = process.env.VALKEY_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The Valkey URL for one test file. Suites that act on "every room" use a database index of
+ * their own, so they never touch rooms of other suites; nothing is ever flushed.
+ */
+export function valkeyUrl(db = 0): string {
+  const url = new URL(BASE_VALKEY_URL);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
 
 /** A configuration as the service would read it, with test overrides. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return loadConfig({ VALKEY_URL, PORT: '0', HOST: '127.0.0.1', ...overrides });
+  return loadConfig({ VALKEY_URL: valkeyUrl(), PORT: '0', HOST: '127.0.0.1', ...overrides });
 }
 
 /** The real application, ready for `inject()`, against the real Valkey. */
 export async function startTestApp(
-  overrides: Record<string, string> = {},
+  env: Record<string, string> = {},
+  overrides: AppOverrides = {},
 ): Promise<NestFastifyApplication> {
-  const app = await createApp(testConfig(overrides));
+  const app = await createApp(testConfig(env), overrides);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
