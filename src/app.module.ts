@@ -5,6 +5,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { ImportModule } from './import/import.module';
 import { MessagesModule } from './messages/messages.module';
 import { ValkeyModule } from './valkey/valkey.module';
 
@@ -24,6 +25,7 @@ export class AppModule {
         EventsModule,
         HealthModule,
         MessagesModule,
+        ImportModule,
       ],
     };
   }
