@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 
 import { MessageClock } from '../common/message-clock';
 import { MessageStore, NewMessage } from '../messages/message-store';
+import { ValkeyUnavailableError } from '../valkey/valkey.service';
 import { ImportLineDto, importTimestamp } from './dto/import-line.dto';
 
 /** How many refusals an answer lists; the rest are only counted. */
@@ -65,7 +66,7 @@ export class ImportService {
     const rooms = new Map<string, number>();
     for (let start = 0; start < accepted.length; start += PIPELINE_SIZE) {
       const batch = accepted.slice(start, start + PIPELINE_SIZE);
-      const ids = await this.store.appendMany(batch.map((line) => line.message));
+      const ids = await this.appendBatch(batch, rooms);
       ids.forEach((id, i) => {
         const { line, message, ts } = batch[i];
         if (id) rooms.set(message.room, (rooms.get(message.room) ?? 0) + 1);
@@ -79,6 +80,23 @@ export class ImportService {
         `(${summary.refused} refused) in ${Date.now() - started} ms`,
     );
     return summary;
+  }
+
+  /** A batch cut short by Valkey may be partly stored: the 503 says from which line on. */
+  private async appendBatch(
+    batch: AcceptedLine[],
+    rooms: Map<string, number>,
+  ): Promise<(string | undefined)[]> {
+    try {
+      return await this.store.appendMany(batch.map((line) => line.message));
+    } catch (error) {
+      if (!(error instanceof ValkeyUnavailableError)) throw error;
+      const imported = [...rooms.values()].reduce((sum, count) => sum + count, 0);
+      throw new ServiceUnavailableException(
+        `Valkey became unavailable during the import: ${imported} messages were imported, ` +
+          `lines from ${batch[0].line} on may be partly stored`,
+      );
+    }
   }
 
   private parseLine(text: string, line: number, importTime: number): AcceptedLine | ImportRefusal {

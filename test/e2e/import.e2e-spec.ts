@@ -7,6 +7,7 @@ import { Valkey } from 'iovalkey';
 
 import { ImportClient } from '../../src/import/cli/import-client';
 import { idMs, readInputLines, readRoomStream } from '../support/ndjson';
+import { PrivateValkey } from '../support/private-valkey';
 import { startTestApp, uniqueRoom, valkeyUrl } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
@@ -253,6 +254,30 @@ describe('Import API', () => {
         expect(response.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
       } finally {
         await small.close();
+      }
+    });
+  });
+
+  describe('when Valkey is down', () => {
+    it('answers 503 saying from which line on the import may be partly stored', async () => {
+      const server = await PrivateValkey.create({ persistent: false });
+      if (!server) throw new Error('no valkey-server or redis-server installed');
+      const offline = await startTestApp({ VALKEY_URL: server.url, TRIGGERS_ENABLED: 'false' });
+      try {
+        await server.stop();
+        const line = JSON.stringify({ room: uniqueRoom(), user: 'u', text: 'x' });
+        const response = await offline.inject({
+          method: 'POST',
+          url: '/api/v1/import',
+          headers: { 'content-type': 'application/x-ndjson' },
+          payload: `not json\n${line}\n`,
+        });
+
+        expect(response.statusCode).toBe(503);
+        expect(response.json().message).toMatch(/0 messages were imported, lines from 2 on/);
+      } finally {
+        await offline.close();
+        await server.dispose();
       }
     });
   });
