@@ -1,0 +1,20 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional } from 'class-validator';
+
+import { IsRoomName, ROOM_NAME_RULE } from '../../common/room-name';
+
+export class ExportRoomQuery {
+  @ApiProperty({ example: '#ubuntu', description: ROOM_NAME_RULE })
+  @IsRoomName()
+  room!: string;
+}
+
+export class CreateExportDto {
+  @ApiPropertyOptional({
+    example: '#ubuntu',
+    description: `The room to archive; every room when absent. ${ROOM_NAME_RULE}`,
+  })
+  @IsOptional()
+  @IsRoomName()
+  room?: string;
+}
