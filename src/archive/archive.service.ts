@@ -113,8 +113,8 @@ function toHttpError(error: unknown, location: string): Error {
   switch (error.kind) {
     case 'store':
       return new ServiceUnavailableException(
-        `archive store ${location} is unavailable; nothing was archived and no message was ` +
-          'lost, retry later',
+        `archive store ${location} is unavailable; the export stopped before moving the ` +
+          'watermark, no message was lost, retry later',
       );
     case 'valkey':
       return new ValkeyUnavailableError();
