@@ -3,6 +3,7 @@
  * its own Valkey client and object store, built from the configuration the service passes in;
  * no Nest dependency injection here.
  */
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -27,7 +28,7 @@ const exporter = new RoomExporter(client, store, {
   batchSize: config.exportBatchSize,
   lockTtlMs: config.exportLockTtlMs,
   hotRetention: config.hotRetention,
-  scratchDir: join(tmpdir(), 'valkey-chat-export'),
+  scratchDir: scratchDirectory(),
 });
 
 parentPort!.on('message', (job: ExportJob) => {
@@ -42,5 +43,34 @@ async function run(job: ExportJob): Promise<ExportOutcome> {
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     return { id: job.id, ok: false, kind: failureKind(error), message };
+  }
+}
+
+/**
+ * This process's scratch directory. Files of a process that was killed stay behind in its own
+ * directory; those of processes no longer alive are removed here.
+ */
+function scratchDirectory(): string {
+  const root = join(tmpdir(), 'valkey-chat-export');
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    // No scratch files yet.
+  }
+  for (const entry of entries) {
+    if (/^\d+$/.test(entry) && !isAlive(Number(entry))) {
+      rmSync(join(root, entry), { recursive: true, force: true });
+    }
+  }
+  return join(root, String(process.pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -47,8 +47,8 @@ interface OpenFile {
 /**
  * Exports one room, exactly once:
  * 1. takes the room's lock (token + time to live, renewed while running);
- * 2. fixes the range (after the watermark, up to the newest message now) and records it, or
- *    takes over the range an earlier run recorded and did not finish;
+ * 2. finishes first the range an earlier run recorded and did not finish, if any; then fixes
+ *    the range after the watermark up to the newest message now, and records it;
  * 3. writes the range in files that depend only on its contents (a new file at each new UTC
  *    date and every `batchSize` rows), each made visible whole by the store, so a resumed run
  *    writes the same keys again instead of an overlapping second file;
@@ -73,12 +73,14 @@ export class RoomExporter {
 
     const lock = new LockKeeper(this.state, room, token, this.options.lockTtlMs);
     try {
-      const range = await this.fixRange(room, token);
-      const files = range ? await this.writeRange(room, range, lock) : [];
+      const files: ExportedFile[] = [];
+      // First the range an earlier run recorded and did not finish, then what came after it.
+      const unfinished = await this.state.pending(room);
+      if (unfinished) files.push(...(await this.exportRange(room, token, unfinished, lock)));
 
-      if (range && !(await this.state.advanceWatermark(room, token, range.upTo))) {
-        throw new LockLostError(room);
-      }
+      const range = await this.newRange(room, token);
+      if (range) files.push(...(await this.exportRange(room, token, range, lock)));
+
       await this.state.trimHotTier(room, this.options.hotRetention);
       return result(room, files, started);
     } finally {
@@ -87,11 +89,8 @@ export class RoomExporter {
     }
   }
 
-  /** The recorded range of an unfinished run, else (watermark, newest]; none when up to date. */
-  private async fixRange(room: string, token: string): Promise<PendingRange | undefined> {
-    const pending = await this.state.pending(room);
-    if (pending) return pending;
-
+  /** (watermark, newest], recorded as pending; none when the room is up to date. */
+  private async newRange(room: string, token: string): Promise<PendingRange | undefined> {
     const newest = await this.newestId(room);
     const watermark = await this.state.watermark(room);
     if (!newest || (watermark && compareMessageIds(newest, watermark) <= 0)) return undefined;
@@ -99,6 +98,20 @@ export class RoomExporter {
     const range = { upTo: newest, batchSize: this.options.batchSize };
     if (!(await this.state.recordPending(room, token, range))) throw new LockLostError(room);
     return range;
+  }
+
+  /** Writes the range's files, then advances the watermark over it. */
+  private async exportRange(
+    room: string,
+    token: string,
+    range: PendingRange,
+    lock: LockKeeper,
+  ): Promise<ExportedFile[]> {
+    const files = await this.writeRange(room, range, lock);
+    if (!(await this.state.advanceWatermark(room, token, range.upTo))) {
+      throw new LockLostError(room);
+    }
+    return files;
   }
 
   private async writeRange(

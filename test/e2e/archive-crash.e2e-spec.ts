@@ -1,0 +1,146 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Valkey } from 'iovalkey';
+
+import { parseArchiveFileKey } from '../../src/archive/archive-layout';
+import { ArchiveState } from '../../src/archive/archive-state';
+import {
+  archiveTable,
+  duckdb,
+  forgetRoom,
+  tempDir,
+  valkeyClient,
+} from '../support/archive-support';
+import { ServiceProcess } from '../support/service-process';
+import { uniqueRoom, valkeyUrl } from '../support/test-app';
+
+const DB = 1;
+const KILLS = 20;
+
+/** Keeps posting to a room through a service until stopped; collects the ids answered 201. */
+class Poster {
+  readonly accepted = new Set<string>();
+  private running = true;
+  private readonly loops: Promise<void>[];
+
+  constructor(service: ServiceProcess, room: string, concurrency = 2) {
+    this.loops = Array.from({ length: concurrency }, (_, lane) => this.loop(service, room, lane));
+  }
+
+  async stop(): Promise<Set<string>> {
+    this.running = false;
+    await Promise.all(this.loops);
+    return this.accepted;
+  }
+
+  private async loop(service: ServiceProcess, room: string, lane: number): Promise<void> {
+    for (let i = 0; this.running; i++) {
+      const id = await service.post(room, `lane ${lane} message ${i}`).catch(() => undefined);
+      if (id) this.accepted.add(id);
+    }
+  }
+}
+
+/** Files under the root: every one must be a complete archive file or a hidden staging file. */
+function filesUnder(root: string): string[] {
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)));
+}
+
+async function expectArchivedExactlyOnce(
+  root: string,
+  room: string,
+  accepted: Set<string>,
+): Promise<void> {
+  const [totals] = await duckdb(
+    `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM ${archiveTable(root)} WHERE room = $1`,
+    [room],
+  );
+  const ids = await duckdb(`SELECT id FROM ${archiveTable(root)} WHERE room = $1`, [room]);
+
+  expect(totals).toEqual({ n: BigInt(accepted.size), ids: BigInt(accepted.size) });
+  expect(new Set(ids.map((row) => row.id))).toEqual(accepted);
+}
+
+describe('Archive under crashes and concurrency (service processes)', () => {
+  const root = tempDir('archive-crash');
+  const logs = tempDir('archive-crash-logs');
+  const env = {
+    VALKEY_URL: valkeyUrl(DB),
+    ARCHIVE_DIR: root,
+    EXPORT_BATCH_SIZE: '100',
+    EXPORT_LOCK_TTL_MS: '1000',
+    HOT_RETENTION: '50',
+    TRIGGERS_ENABLED: 'false',
+  };
+  const rooms: string[] = [];
+  let valkey: Valkey;
+  let stable: ServiceProcess;
+
+  beforeAll(async () => {
+    valkey = valkeyClient(DB);
+    stable = await ServiceProcess.start(env, join(logs, 'stable.log'));
+  });
+
+  afterAll(async () => {
+    await stable?.kill();
+    for (const room of rooms) await forgetRoom(valkey, room);
+    valkey.disconnect();
+  });
+
+  it(`archives every accepted message exactly once though exports are killed ${KILLS} times`, async () => {
+    const room = uniqueRoom('crash');
+    rooms.push(room);
+    const state = new ArchiveState(valkey);
+    const poster = new Poster(stable, room);
+    let killedMidRange = 0;
+
+    for (let round = 0; round < KILLS; round++) {
+      const victim = await ServiceProcess.start(env, join(logs, `victim-${round}.log`));
+      const exporting = victim.exportRoom(room).catch(() => undefined);
+      await sleep(50 + Math.floor(Math.random() * 600));
+      if (await state.pending(room)) killedMidRange++;
+      await victim.kill('SIGKILL');
+      await exporting;
+    }
+    const accepted = await poster.stop();
+
+    const final = await stable.exportRoom(room);
+
+    expect(final.status).toBe(200);
+    expect(accepted.size).toBeGreaterThan(0);
+    await expectArchivedExactlyOnce(root, room, accepted);
+    const visible = filesUnder(root).filter((file) => file.endsWith('.parquet'));
+    expect(visible.filter((file) => !parseArchiveFileKey(file))).toEqual([]);
+    expect(visible.filter((file) => file.split('/').pop()!.startsWith('.'))).toEqual([]);
+    console.log(
+      `crash test: ${accepted.size} messages accepted, ${KILLS} kills, ` +
+        `${killedMidRange} of them with a range pending, ${visible.length} files`,
+    );
+  }, 120_000);
+
+  it('never duplicates a row when two service processes export one room at once', async () => {
+    const room = uniqueRoom('concurrent');
+    rooms.push(room);
+    const other = await ServiceProcess.start(env, join(logs, 'other.log'));
+    const poster = new Poster(stable, room);
+
+    try {
+      for (let round = 0; round < 5; round++) {
+        await sleep(200);
+        const answers = await Promise.all([stable.exportRoom(room), other.exportRoom(room)]);
+        expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      }
+      const accepted = await poster.stop();
+      expect((await other.exportRoom(room)).status).toBe(200);
+
+      await expectArchivedExactlyOnce(root, room, accepted);
+    } finally {
+      await poster.stop();
+      await other.kill();
+    }
+  });
+});
