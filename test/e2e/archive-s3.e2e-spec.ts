@@ -194,6 +194,12 @@ describe('Archive to S3 (s3rver) when the server fails', () => {
       );
     }
 
+    const subscriber = valkey.duplicate();
+    const failedEvent = new Promise<unknown>((resolve) =>
+      subscriber.on('message', (_channel: string, body: string) => resolve(JSON.parse(body))),
+    );
+    await subscriber.subscribe('chat.export.failed');
+
     const exporting = app.inject({
       method: 'GET',
       url: `/api/v1/export?room=${encodeURIComponent(room)}`,
@@ -207,6 +213,11 @@ describe('Archive to S3 (s3rver) when the server fails', () => {
       new RegExp(`archive store s3://${bucket}/archive/v1/ is unavailable.*no message was lost`),
     );
     expect(await new ArchiveState(valkey).watermark(room)).toBeUndefined();
+    expect(await failedEvent).toMatchObject({
+      pattern: 'chat.export.failed',
+      data: { room, reason: expect.stringMatching(/archive store s3:.*unavailable/) },
+    });
+    subscriber.disconnect();
     expect(await valkey.xlen(`chat:{${room}}:messages`)).toBe(10_000);
 
     await server.resume();
