@@ -3,13 +3,14 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 import { ApiErrors, ErrorResponseDto } from '../common/error-response.dto';
 import { ArchiveService, ExportResult } from './archive.service';
-import { CreateExportDto, ExportRoomQuery } from './dto/export-request.dto';
+import { CreateExportDto } from './dto/create-export.dto';
 import {
   ExportListDto,
   ExportResultDto,
   toExportListDto,
   toExportResultDto,
 } from './dto/export-result.dto';
+import { ExportRoomQuery } from './dto/export-room.query';
 
 const EXPORT_DESCRIPTION =
   'Archives the messages not archived yet to Parquet files, exactly once, and trims the hot ' +

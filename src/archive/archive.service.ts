@@ -13,8 +13,7 @@ import { ChatEvents } from '../events/chat-events';
 import { EventPublisher } from '../events/event-publisher.service';
 import { HealthService } from '../health/health.service';
 import { MessageStore } from '../messages/message-store';
-import { ValkeyService, ValkeyUnavailableError } from '../valkey/valkey.service';
-import { ArchiveState } from './archive-state';
+import { ValkeyUnavailableError } from '../valkey/valkey.service';
 import { ExportResult } from './export-result';
 import { ExportFailedError, ExportWorkerClient } from './export-worker.client';
 import { ArchiveObjectStore, createObjectStore } from './object-store.factory';
@@ -40,18 +39,15 @@ export class ArchiveService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ArchiveService.name);
   private readonly store: ArchiveObjectStore;
   private readonly worker: ExportWorkerClient;
-  readonly state: ArchiveState;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly messages: MessageStore,
     private readonly events: EventPublisher,
     health: HealthService,
-    valkey: ValkeyService,
   ) {
     this.store = createObjectStore(config);
     this.worker = new ExportWorkerClient(config);
-    this.state = new ArchiveState(valkey.client);
     health.register({ name: 'archive', isReady: () => this.store.isReady() });
   }
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 
 import { Valkey } from 'iovalkey';
 
-import { ChatMessage } from '../common/chat-message';
 import { compareMessageIds } from '../common/message-id';
 import { toMessage } from '../messages/message-store';
 import { roomKeys } from '../valkey/room-keys';
@@ -168,17 +167,29 @@ export class RoomExporter {
     }
   }
 
-  /** The room's messages after `watermark` up to `upTo`, oldest first, a page at a time. */
+  /**
+   * The room's messages after `watermark` up to `upTo`, oldest first, a page at a time; the next
+   * page is read while the current one is encoded.
+   */
   private async *read(room: string, watermark: string | undefined, upTo: string) {
     const key = roomKeys(room).messages;
-    let start = watermark ? `(${watermark}` : '-';
+    const page = (start: string): Promise<StreamEntry[]> => {
+      const entries = this.valkey(
+        () =>
+          this.client.xrange(key, start, upTo, 'COUNT', READ_PAGE_SIZE) as Promise<StreamEntry[]>,
+      );
+      // Awaited below; this only keeps an abandoned read-ahead from being an unhandled rejection.
+      entries.catch(() => undefined);
+      return entries;
+    };
+
+    let next = page(watermark ? `(${watermark}` : '-');
     for (;;) {
-      const entries = (await this.valkey(() =>
-        this.client.xrange(key, start, upTo, 'COUNT', READ_PAGE_SIZE),
-      )) as StreamEntry[];
-      for (const entry of entries) yield toMessage(room, entry) as ChatMessage;
-      if (entries.length < READ_PAGE_SIZE) return;
-      start = `(${entries[entries.length - 1][0]}`;
+      const entries = await next;
+      const more = entries.length === READ_PAGE_SIZE;
+      if (more) next = page(`(${entries[entries.length - 1][0]}`);
+      for (const entry of entries) yield toMessage(room, entry);
+      if (!more) return;
     }
   }
 

@@ -1,13 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 
 import { IsRoomName, ROOM_NAME_RULE } from '../../common/room-name';
-
-export class ExportRoomQuery {
-  @ApiProperty({ example: '#ubuntu', description: ROOM_NAME_RULE })
-  @IsRoomName()
-  room!: string;
-}
 
 export class CreateExportDto {
   @ApiPropertyOptional({
