@@ -10,6 +10,9 @@ import { ArchiveStoreUnavailableError, ObjectStore, StoredObject } from './objec
  * directory, so a reader sees nothing or the whole file. Until then it is a hidden
  * `.<name>.<random>.partial` file: no `*.parquet` glob matches it, and Spark and Hive skip
  * names that start with a dot.
+ *
+ * NOTE: a process killed between copy and rename leaves its hidden `.partial` file behind;
+ * nothing reads it, but nothing removes it either (a sweep of old `.partial` files would).
  */
 export class LocalObjectStore implements ObjectStore {
   readonly location: string;

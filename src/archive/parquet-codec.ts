@@ -22,6 +22,11 @@ export const ARCHIVE_SCHEMA = new ParquetSchema({
   ts: { type: 'TIMESTAMP_MILLIS', compression: 'SNAPPY' },
 });
 
+/**
+ * NOTE: parquetjs-lite keeps a whole row group in memory as one JS value per cell, about 200 MB
+ * of heap for 50,000 short messages; EXPORT_BATCH_SIZE bounds it (a row group never exceeds a
+ * file). A writer that flushes pages as it goes would bound it by page instead.
+ */
 export const DEFAULT_ROW_GROUP_SIZE = 50_000;
 
 export interface ArchiveFileStats {

@@ -213,6 +213,10 @@ export class RoomExporter {
 /**
  * Renews the lock every third of its time to live. A failed renewal marks the lock lost, and
  * the export stops before it publishes another file.
+ *
+ * NOTE: a process paused longer than the lock's time to live between its last renewal and an
+ * upload (a stop-the-world pause, SIGSTOP) could still publish one file after another instance
+ * took over and trimmed; a fencing check in the store (conditional PUT) would close that gap.
  */
 class LockKeeper {
   private lost = false;
