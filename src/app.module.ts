@@ -6,6 +6,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { ImportModule } from './import/import.module';
 import { MessagesModule } from './messages/messages.module';
 import { ValkeyModule } from './valkey/valkey.module';
 
@@ -26,6 +27,7 @@ export class AppModule {
         HealthModule,
         MessagesModule,
         ArchiveModule,
+        ImportModule,
       ],
     };
   }

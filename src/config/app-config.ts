@@ -3,6 +3,7 @@
  * reported together, then frozen. Names of the original service stay valid.
  */
 export type StorageKind = 'local' | 's3';
+export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
 export interface S3Config {
   readonly endpoint?: string;
@@ -21,6 +22,7 @@ export interface AppConfig {
   readonly hotRetention: number;
   readonly messageMaxLength: number;
   readonly bodyLimitBytes: number;
+  readonly importBodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
   readonly storage: StorageKind;
   readonly archiveDir: string;
@@ -31,6 +33,7 @@ export interface AppConfig {
   readonly exportMaxLagMs: number;
   readonly sweepIntervalMs: number;
   readonly triggersEnabled: boolean;
+  readonly logLevel: LogLevelName;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +44,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** From the most to the least severe; a level shows itself and everything above it. */
+export const LOG_LEVELS: readonly LogLevelName[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Reads one variable at a time and collects what is wrong instead of stopping at the first. */
 class EnvReader {
@@ -147,6 +153,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     hotRetention: reader.integer('HOT_RETENTION', 10_000, 0, 10_000_000),
     messageMaxLength: reader.integer('MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
     bodyLimitBytes: reader.integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
+    importBodyLimitBytes: reader.integer(
+      'IMPORT_BODY_LIMIT_BYTES',
+      16_777_216,
+      1024,
+      1_073_741_824,
+    ),
     corsOrigins: readCorsOrigins(reader),
     storage,
     archiveDir: reader.text('ARCHIVE_DIR', './data/archive'),
@@ -157,6 +169,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     exportMaxLagMs: reader.integer('EXPORT_MAX_LAG_MS', 300_000, 100, 86_400_000 * 30),
     sweepIntervalMs: reader.integer('SWEEP_INTERVAL_MS', 0, 0, 86_400_000),
     triggersEnabled: reader.flag('TRIGGERS_ENABLED', true),
+    logLevel: reader.choice<LogLevelName>('LOG_LEVEL', 'log', LOG_LEVELS),
   };
 
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
@@ -172,6 +185,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     hotRetention: config.hotRetention,
     messageMaxLength: config.messageMaxLength,
     bodyLimitBytes: config.bodyLimitBytes,
+    importBodyLimitBytes: config.importBodyLimitBytes,
     cors: config.corsOrigins.length > 0 ? config.corsOrigins : 'off',
     storage: config.storage,
     archive:
@@ -182,5 +196,6 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     exportThreshold: config.exportThreshold,
     exportMaxLagMs: config.exportMaxLagMs,
     triggers: config.triggersEnabled ? 'on' : 'off',
+    logLevel: config.logLevel,
   };
 }

@@ -1,6 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -9,7 +8,9 @@ import { DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { Valkey } from 'iovalkey';
 
 import { roomKeys, ROOMS_KEY } from '../../src/valkey/room-keys';
+import { freePort } from './private-valkey';
 import { valkeyUrl } from './test-app';
+import { waitFor } from './wait-for';
 
 // s3rver ships no types; the tests use its constructor, run() and close().
 
@@ -46,19 +47,7 @@ export function archiveTable(root: string): string {
   return `read_parquet('${join(root, '**', '*.parquet')}', hive_partitioning = true)`;
 }
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** An s3rver process-in-process with its own directory; it can be stopped and started again. */
+/** An s3rver in the test process, with its own directory; it can be stopped and started again. */
 export class S3rverServer {
   readonly directory = tempDir('s3rver');
   private server?: InstanceType<typeof S3rver>;
@@ -117,7 +106,15 @@ export class MotoServer {
       stdio: 'ignore',
     });
     const server = new MotoServer(port, child);
-    await waitForHttp(`${server.endpoint}/`, 20_000);
+    await waitFor(
+      () =>
+        fetch(`${server.endpoint}/`).then(
+          () => true,
+          () => false,
+        ),
+      `moto_server on port ${port} to answer`,
+      20_000,
+    );
     return server;
   }
 
@@ -181,19 +178,6 @@ export async function forgetRoom(client: Valkey, room: string): Promise<void> {
   const keys = roomKeys(room);
   await client.del(keys.messages, keys.archive, keys.exportLock);
   await client.srem(ROOMS_KEY, room);
-}
-
-export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fetch(url);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 /**

@@ -1,53 +1,86 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { freePort, waitForHttp } from './archive-support';
+import { freePort } from './private-valkey';
+import { valkeyUrl } from './test-app';
+import { waitFor } from './wait-for';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+const ROOT = join(__dirname, '../..');
 
-/** The built service (`dist/main.js`) as a child process on its own port. */
+export interface ServiceExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * The built service (`dist/main.js`, made by `npm test`'s pretest build) as a real process,
+ * for tests that kill, signal or run several instances.
+ */
 export class ServiceProcess {
-  private constructor(
-    readonly url: string,
-    private readonly child: ChildProcess,
-  ) {}
+  private readonly exited: Promise<ServiceExit>;
 
-  /** Starts the service and waits until it answers; its output goes to `logFile`. */
-  static async start(env: Record<string, string>, logFile: string): Promise<ServiceProcess> {
+  private constructor(
+    readonly port: number,
+    private readonly child: ChildProcess,
+    readonly output: string[],
+  ) {
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  static async start(env: Record<string, string> = {}): Promise<ServiceProcess> {
     const port = await freePort();
-    const log = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: ['ignore', log, log],
+    const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        VALKEY_URL: valkeyUrl(),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'log',
+        NO_COLOR: '1',
+        ...env,
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const service = new ServiceProcess(`http://127.0.0.1:${port}`, child);
-    await waitForHttp(`${service.url}/health`, 20_000);
+    const output: string[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+
+    const service = new ServiceProcess(port, child, output);
+    await waitFor(() => service.answers(), `service on port ${port} to answer`, 20_000);
     return service;
   }
 
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
   get pid(): number {
-    return this.child.pid!;
+    return this.child.pid ?? -1;
   }
 
-  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+  signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
-    await exited;
   }
 
-  async post(room: string, text: string): Promise<string | undefined> {
-    const response = await fetch(`${this.url}/api/v1/message`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ room, user: 'dave', text }),
-    });
-    return response.status === 201 ? ((await response.json()) as { id: string }).id : undefined;
+  /** Resolves once the process has ended, with its exit code or the signal that ended it. */
+  exit(): Promise<ServiceExit> {
+    return this.exited;
   }
 
-  async exportRoom(room: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${this.url}/api/v1/export?room=${encodeURIComponent(room)}`);
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exit();
+  }
+
+  private async answers(): Promise<boolean> {
+    try {
+      return (await fetch(`${this.url}/health`)).ok;
+    } catch {
+      return false;
+    }
   }
 }
