@@ -16,7 +16,7 @@ import { MessageStore } from '../messages/message-store';
 import { ValkeyUnavailableError } from '../valkey/valkey.service';
 import { ExportResult } from './export-result';
 import { ExportFailedError, ExportWorkerClient } from './export-worker.client';
-import { ArchiveObjectStore, createObjectStore } from './object-store.factory';
+import { ARCHIVE_STORE, ArchiveObjectStore } from './object-store.factory';
 import { MissingBucketError } from './s3-object-store';
 
 export { ExportResult } from './export-result';
@@ -37,16 +37,15 @@ const MIN_LOCK_WAIT_MS = 10_000;
 @Injectable()
 export class ArchiveService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ArchiveService.name);
-  private readonly store: ArchiveObjectStore;
   private readonly worker: ExportWorkerClient;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly messages: MessageStore,
     private readonly events: EventPublisher,
+    @Inject(ARCHIVE_STORE) private readonly store: ArchiveObjectStore,
     health: HealthService,
   ) {
-    this.store = createObjectStore(config);
     this.worker = new ExportWorkerClient(config);
     health.register({ name: 'archive', isReady: () => this.store.isReady() });
   }
