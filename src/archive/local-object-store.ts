@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { access, copyFile, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 import { ArchiveStoreUnavailableError, ObjectStore, StoredObject } from './object-store';
 
@@ -10,9 +10,8 @@ import { ArchiveStoreUnavailableError, ObjectStore, StoredObject } from './objec
  * directory, so a reader sees nothing or the whole file. Until then it is a hidden
  * `.<name>.<random>.partial` file: no `*.parquet` glob matches it, and Spark and Hive skip
  * names that start with a dot.
- *
- * NOTE: a process killed between copy and rename leaves its hidden `.partial` file behind;
- * nothing reads it, but nothing removes it either (a sweep of old `.partial` files would).
+ * A process killed between copy and rename leaves its staging file behind until the resumed
+ * export stores the same key again.
  */
 export class LocalObjectStore implements ObjectStore {
   readonly location: string;
@@ -30,12 +29,11 @@ export class LocalObjectStore implements ObjectStore {
 
   async putFile(key: string, localPath: string): Promise<void> {
     const target = this.pathOf(key);
+    const directory = dirname(target);
+    const name = basename(target);
     await this.guard(async () => {
-      await mkdir(dirname(target), { recursive: true });
-      const staging = join(
-        dirname(target),
-        `.${target.slice(dirname(target).length + 1)}.${randomBytes(4).toString('hex')}.partial`,
-      );
+      await mkdir(directory, { recursive: true });
+      const staging = join(directory, `.${name}.${randomBytes(4).toString('hex')}.partial`);
       try {
         await copyFile(localPath, staging);
         await syncFile(staging);
@@ -44,6 +42,7 @@ export class LocalObjectStore implements ObjectStore {
         await unlink(staging).catch(() => undefined);
         throw error;
       }
+      await removeLeftovers(directory, name);
     });
   }
 
@@ -134,6 +133,18 @@ export class LocalObjectStore implements ObjectStore {
 
 function isStaging(key: string): boolean {
   return /(^|\/)\.[^/]*\.partial$/.test(key);
+}
+
+/**
+ * Staging files of the same key left by a process killed between copy and rename. A resumed
+ * export writes the same keys again, so this removes every leftover of an interrupted run.
+ */
+async function removeLeftovers(directory: string, name: string): Promise<void> {
+  for (const entry of await readdir(directory)) {
+    if (entry.startsWith(`.${name}.`) && entry.endsWith('.partial')) {
+      await unlink(join(directory, entry)).catch(() => undefined);
+    }
+  }
 }
 
 /** The copy must be on disk before the rename publishes it, or a crash could expose zeros. */
