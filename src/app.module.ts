@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
+import { ArchiveModule } from './archive/archive.module';
 import { MessageClock, ValkeyClock } from './common/message-clock';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -25,6 +26,7 @@ export class AppModule {
         EventsModule,
         HealthModule,
         MessagesModule,
+        ArchiveModule,
         ImportModule,
       ],
     };
