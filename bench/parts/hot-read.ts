@@ -1,7 +1,5 @@
-import { Valkey } from 'iovalkey';
-
-import { roomKeys, ROOMS_KEY } from '../../src/valkey/room-keys';
 import { BenchPart } from '../part';
+import { fillRoom } from '../support/fill-room';
 import { describeLoad, load, loadFigures } from '../support/load';
 import { alternate, BARE_REFERENCE, startServicePair } from '../support/service-pair';
 
@@ -21,7 +19,12 @@ export const hotReadPart: BenchPart = {
   async run(context) {
     const pair = await startServicePair(context);
     try {
-      await fillRoom(pair.valkeyUrl);
+      await fillRoom(pair.valkeyUrl, {
+        room: ROOM,
+        count: ROOM_MESSAGES,
+        user: (i) => `user-${String(i % 500).padStart(5, '0')}`,
+        text: (i) => `message ${i}: has anyone tried the new kernel on a ThinkPad? wifi drops`,
+      });
       const urls = { service: pair.serviceUrl, bare: pair.bareUrl };
       const read = (side: 'service' | 'bare', seconds: number) =>
         load({
@@ -50,25 +53,3 @@ export const hotReadPart: BenchPart = {
     }
   },
 };
-
-/** Real-looking messages, written straight to the stream both sides read. */
-async function fillRoom(url: string): Promise<void> {
-  const valkey = new Valkey(url);
-  try {
-    const pipeline = valkey.pipeline().sadd(ROOMS_KEY, ROOM);
-    for (let i = 0; i < ROOM_MESSAGES; i++) {
-      const text = `message ${i}: has anyone tried the new kernel on a ThinkPad? wifi drops`;
-      pipeline.xadd(
-        roomKeys(ROOM).messages,
-        '*',
-        'u',
-        `user-${String(i % 500).padStart(5, '0')}`,
-        't',
-        text,
-      );
-    }
-    await pipeline.exec();
-  } finally {
-    valkey.disconnect();
-  }
-}

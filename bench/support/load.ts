@@ -20,18 +20,45 @@ export interface LoadOptions {
 }
 
 /** Drives one URL with autocannon and keeps the figures the benchmarks report. */
-export async function load(options: LoadOptions): Promise<LoadResult> {
-  const result = await autocannon({
-    url: options.url,
-    method: options.method ?? 'GET',
-    body: options.body,
-    headers: options.headers,
-    connections: options.connections ?? 64,
-    duration: options.seconds,
+export function load(options: LoadOptions): Promise<LoadResult> {
+  return startLoad(options).done;
+}
+
+/** A load that runs until `stop()`, or `seconds` at most. */
+export interface RunningLoad {
+  readonly done: Promise<LoadResult>;
+  /** Ends the load now; resolves with its figures. */
+  stop(): Promise<LoadResult>;
+}
+
+export function startLoad(options: LoadOptions): RunningLoad {
+  let instance: { stop(): void } | undefined;
+  const done = new Promise<LoadResult>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: options.url,
+        method: options.method ?? 'GET',
+        body: options.body,
+        headers: options.headers,
+        connections: options.connections ?? 64,
+        duration: options.seconds,
+      },
+      (error: Error | null, result: autocannon.Result) =>
+        error ? reject(error) : resolve(toLoadResult(result, options.seconds)),
+    );
   });
-  const ok = result['2xx'];
   return {
-    perSecond: ok / (result.duration || options.seconds),
+    done,
+    stop: () => {
+      instance?.stop();
+      return done;
+    },
+  };
+}
+
+function toLoadResult(result: autocannon.Result, seconds: number): LoadResult {
+  return {
+    perSecond: result['2xx'] / (result.duration || seconds),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     failed: result.non2xx + result.errors + result.timeouts,

@@ -97,3 +97,23 @@ async function waitUntil(check: () => Promise<boolean>, what: string, child: Chi
   }
   throw new Error(`${what} did not answer within 30 s:\n${child.lastOutput}`);
 }
+
+/** Runs a Node program to its end and gives its standard output; fails on a non-zero exit. */
+export function runNodeProgram(script: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4000)));
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${script} ended with ${signal ?? code}:\n${stderr}`)),
+    );
+  });
+}

@@ -11,27 +11,44 @@ export interface ServicePair {
   stop(): Promise<void>;
 }
 
+/** The service alone over a private Valkey, for parts whose reference is not a server. */
+export interface ServiceAlone {
+  readonly valkeyUrl: string;
+  readonly serviceUrl: string;
+  /** The service's process id, to read its memory from /proc. */
+  readonly servicePid: number;
+  stop(): Promise<void>;
+}
+
 export const BARE_REFERENCE = 'bare Fastify + iovalkey, no Nest';
+
+/** The built service on `valkeyUrl`, triggers off, archive in the run's scratch directory. */
+export function startService(
+  context: BenchContext,
+  valkeyUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ child: Child; url: string }> {
+  return startHttpProgram(
+    'service',
+    context.serviceMain,
+    {
+      VALKEY_URL: valkeyUrl,
+      TRIGGERS_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      ARCHIVE_DIR: join(context.workDir, 'archive'),
+      ...env,
+    },
+    '/health',
+  );
+}
 
 export async function startServicePair(context: BenchContext): Promise<ServicePair> {
   const children: Child[] = [];
-  const stop = async () => {
-    for (const child of children.reverse()) await child.stop();
-  };
+  const stop = () => stopAll(children);
   try {
     const valkey = await startValkey();
     children.push(valkey.child);
-    const service = await startHttpProgram(
-      'service',
-      context.serviceMain,
-      {
-        VALKEY_URL: valkey.url,
-        TRIGGERS_ENABLED: 'false',
-        LOG_LEVEL: 'warn',
-        ARCHIVE_DIR: join(context.workDir, 'archive'),
-      },
-      '/health',
-    );
+    const service = await startService(context, valkey.url);
     children.push(service.child);
     const bare = await startHttpProgram(
       'bare reference',
@@ -45,6 +62,34 @@ export async function startServicePair(context: BenchContext): Promise<ServicePa
     await stop();
     throw error;
   }
+}
+
+/** A private Valkey and the service on it, with `env` added to the service's environment. */
+export async function startServiceAlone(
+  context: BenchContext,
+  env: Record<string, string> = {},
+): Promise<ServiceAlone> {
+  const children: Child[] = [];
+  const stop = () => stopAll(children);
+  try {
+    const valkey = await startValkey();
+    children.push(valkey.child);
+    const service = await startService(context, valkey.url, env);
+    children.push(service.child);
+    return {
+      valkeyUrl: valkey.url,
+      serviceUrl: service.url,
+      servicePid: service.child.pid,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function stopAll(children: Child[]): Promise<void> {
+  for (const child of [...children].reverse()) await child.stop();
 }
 
 /**
