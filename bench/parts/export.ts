@@ -28,8 +28,7 @@ const WARM_UP_SECONDS = 3;
 /** A steady read load beside the export, not one that saturates the machine by itself. */
 const CONNECTIONS = 10;
 
-const DUCKDB_REFERENCE =
-  'DuckDB (1 thread) writing the same rows read from the same stream, same files';
+const DUCKDB_REFERENCE = 'DuckDB, 1 thread, same rows from the same stream';
 const IDLE_REFERENCE = 'the same service idle';
 
 const MESSAGES = {
