@@ -68,3 +68,14 @@ export function round(value: number, digits = 2): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+/** A part that failed after measuring some figures: the runner keeps those and the reason. */
+export class PartFailure extends Error {
+  constructor(
+    message: string,
+    readonly figures: readonly Figure[],
+  ) {
+    super(message);
+    this.name = 'PartFailure';
+  }
+}

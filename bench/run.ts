@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { BenchContext } from './part';
+import { BenchContext, PartFailure } from './part';
 import { PARTS } from './parts';
 import { BenchResults, describeMachine, PartResult, renderMarkdown } from './report';
 import { ROOT } from './support/paths';
@@ -60,7 +60,8 @@ async function main(): Promise<number> {
       } catch (error) {
         context.log(`${part.name} failed: ${(error as Error).stack ?? String(error)}`);
         const message = (error as Error).message.split('\n')[0];
-        done.push({ ...partHeader(part, date, partStarted), figures: [], error: message });
+        const figures = error instanceof PartFailure ? error.figures : [];
+        done.push({ ...partHeader(part, date, partStarted), figures, error: message });
       }
     }
   } finally {

@@ -1,7 +1,8 @@
 import { BenchPart } from '../part';
 import { exportPart } from './export';
+import { historyPart } from './history';
 import { hotReadPart } from './hot-read';
 import { ingestPart } from './ingest';
 
 /** Every part, in the order `npm run bench` runs them; add a part here to have it run. */
-export const PARTS: readonly BenchPart[] = [ingestPart, hotReadPart, exportPart];
+export const PARTS: readonly BenchPart[] = [ingestPart, hotReadPart, exportPart, historyPart];
