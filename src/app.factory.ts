@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import { Logger, RequestMethod, Type, ValidationPipe } from '@nestjs/common';
+import { RequestMethod, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CustomStrategy } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,7 +8,7 @@ import { useContainer } from 'class-validator';
 import { AppModule, AppOverrides } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { VALIDATION_OPTIONS } from './common/validation-options';
-import { AppConfig } from './config/app-config';
+import { AppConfig, LOG_LEVELS, LogLevelName } from './config/app-config';
 import { setUpApiDocs } from './docs/api-docs';
 import { ChatEventServer } from './events/chat-event.server';
 import { MessageTextLimit } from './messages/dto/message-text-limit';
@@ -30,7 +30,7 @@ export async function createApp(
     adapter,
     { bufferLogs: true, abortOnError: false },
   );
-  app.useLogger(new Logger());
+  app.useLogger(logLevelsUpTo(config.logLevel));
   app.enableShutdownHooks();
 
   await app.register(helmet, {
@@ -64,6 +64,10 @@ export async function createApp(
   setUpApiDocs(app);
   if (config.triggersEnabled) connectEvents(app);
   return app;
+}
+
+function logLevelsUpTo(level: LogLevelName): LogLevelName[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
 
 /**

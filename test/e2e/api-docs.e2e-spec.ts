@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { startTestApp } from '../support/test-app';
@@ -43,5 +46,11 @@ describe('API documentation', () => {
     expect(document.components.schemas.CreateMessageDto.required).toEqual(
       expect.arrayContaining(['room', 'user', 'text']),
     );
+  });
+
+  it('matches the committed docs/openapi.json (run `npm run openapi` after an API change)', async () => {
+    const live = (await app.inject({ url: '/docs-json' })).json();
+    const committed = JSON.parse(readFileSync(join(__dirname, '../../docs/openapi.json'), 'utf8'));
+    expect(live).toEqual(committed);
   });
 });

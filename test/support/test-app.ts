@@ -27,6 +27,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     VALKEY_URL: valkeyUrl(),
     PORT: '0',
     HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     TRIGGERS_ENABLED: 'false',
     ...overrides,
   });
