@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
+import { ArchiveModule } from './archive/archive.module';
 import { MessageClock, ValkeyClock } from './common/message-clock';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { ImportModule } from './import/import.module';
 import { MessagesModule } from './messages/messages.module';
 import { ValkeyModule } from './valkey/valkey.module';
 
@@ -24,6 +26,8 @@ export class AppModule {
         EventsModule,
         HealthModule,
         MessagesModule,
+        ArchiveModule,
+        ImportModule,
       ],
     };
   }
