@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RedisContext, ServerRedis } from '@nestjs/microservices';
+import { RedisContext, RedisStatus, ServerRedis } from '@nestjs/microservices';
 import { Valkey } from 'iovalkey';
 
 import { AppConfig } from '../config/app-config';
@@ -20,9 +20,11 @@ type RawPacket = { pattern?: unknown; data?: unknown; id?: unknown };
  * subscriber, made to survive what Pub/Sub brings:
  * - it reconnects forever and subscribes again after every reconnection, and reports in
  *   readiness whether it is subscribed;
- * - it only ever handles events. Nest answers a body carrying an `id` on `<channel>.reply`, a
- *   channel the sender picks; here every message goes to `handleEvent` and nothing is published;
- * - bodies larger than the HTTP body limit are dropped before they are parsed.
+ * - it only ever handles events. Nest treats a body carrying an `id` as a request and answers it
+ *   on `<channel>.reply`, a channel the sender picks; here such a body is dropped, everything
+ *   else goes to `handleEvent`, and nothing is ever published;
+ * - bodies larger than the HTTP body limit (plus room for the envelope) are dropped before
+ *   they are parsed.
  * It uses no publisher connection: the service publishes through its command connection.
  */
 @Injectable()
@@ -117,7 +119,7 @@ export class ChatEventServer extends ServerRedis {
     if (!isEnvelope(value)) return { pattern: channel, data: value };
 
     if (value.id !== undefined) {
-      this.badEvents.report(channel, 'it carries an id, as a request would; it gets no reply');
+      return this.badEvents.report(channel, 'a request (it carries an id): only events are taken');
     }
     return { pattern: channel, data: value.data };
   }
@@ -127,7 +129,7 @@ export class ChatEventServer extends ServerRedis {
     if (this.down || this.isManuallyClosed) return;
 
     this.down = true;
-    this._status$.next('disconnected' as never);
+    this._status$.next(RedisStatus.DISCONNECTED);
     this.logger.error(
       `Event connection to Valkey lost (${cause}); events are missed until it returns, ` +
         `the periodic sweep still archives quiet rooms; retrying every ${EVENT_RECONNECT_DELAY_MS} ms`,
@@ -135,7 +137,7 @@ export class ChatEventServer extends ServerRedis {
   }
 
   private markUp(channels: string[]): void {
-    this._status$.next('connected' as never);
+    this._status$.next(RedisStatus.CONNECTED);
     if (this.down) this.logger.log(`Event connection back; subscribed to ${channels.join(', ')}`);
     else this.logger.log(`Subscribed to ${channels.join(', ')}`);
     this.down = false;
