@@ -28,6 +28,8 @@ export function sweepInterval(config: AppConfig): number {
  * gone, and a room that then goes quiet would never reach its threshold. The sweep looks at every
  * room through the command connection (not Pub/Sub) and archives each whose oldest un-archived
  * message is older than EXPORT_MAX_LAG_MS, so the lag stays bounded whatever events were lost.
+ * It also checks the threshold of rooms that have enough messages for it, whose events may have
+ * been lost too (or never sent: an import stores messages without events).
  * Every instance sweeps; the archive's export lock keeps them from archiving a room twice.
  */
 @Injectable()
@@ -87,12 +89,17 @@ export class ArchiveSweep implements OnApplicationBootstrap, OnApplicationShutdo
     return late;
   }
 
+  /** Late: its oldest un-archived message is older than the lag (else its threshold is checked). */
   private async isLate(room: string, cutoff: number): Promise<boolean> {
     if (this.triggers.isQueued(room)) return false;
 
     const watermark = await this.archiveState.watermark(room);
     const oldest = await this.unarchived.oldestTime(room, watermark);
-    return oldest !== undefined && oldest <= cutoff;
+    if (oldest === undefined) return false;
+    if (oldest <= cutoff) return true;
+
+    await this.triggers.sweepThreshold(room);
+    return false;
   }
 
   /** A failing sweep (Valkey away) is logged once, and once more when it works again. */

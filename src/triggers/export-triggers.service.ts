@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { BadEventLog } from '../events/bad-event-log';
 import { ChatEvents } from '../events/chat-events';
 import { ExportCause, ExportQueue } from './export-queue';
-import { UnarchivedMessages } from './unarchived-messages';
+import { ThresholdClaim, UnarchivedMessages } from './unarchived-messages';
 
 /** Rooms archived at once by one instance; the export itself runs in a worker thread. */
 const CONCURRENT_EXPORTS = 2;
@@ -64,13 +64,11 @@ export class ExportTriggers implements OnApplicationShutdown {
     tally.checking = true;
     const counted = tally.estimate;
     try {
-      const watermark = await this.archiveState.watermark(room);
-      const claim = await this.unarchived.claimThreshold(room, watermark, this.threshold);
+      const claim = await this.claimThreshold(room);
       // Events that arrived while counting may or may not be in the count: keep them, since an
       // estimate too high costs one more count, one too low would delay the export.
       const arrived = tally.estimate - counted;
       tally.estimate = (claim.reached ? 0 : claim.count) + arrived;
-      if (claim.reached) this.queue.request(room, 'threshold');
     } catch (error) {
       this.logger.warn(`Counting the messages of room ${room} failed: ${messageOf(error)}`);
     } finally {
@@ -97,6 +95,15 @@ export class ExportTriggers implements OnApplicationShutdown {
     this.queue.request(room, 'sweep');
   }
 
+  /**
+   * For the sweep: the threshold of a room whose events never came (lost while no instance
+   * listened, or messages stored without events, as an import does). True when it was reached.
+   */
+  async sweepThreshold(room: string): Promise<boolean> {
+    if ((await this.unarchived.hotCount(room)) < this.threshold) return false;
+    return (await this.claimThreshold(room)).reached;
+  }
+
   isQueued(room: string): boolean {
     return this.queue.has(room);
   }
@@ -105,6 +112,14 @@ export class ExportTriggers implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.queue.stop();
     for (const timer of this.retries.values()) clearTimeout(timer);
+  }
+
+  /** Asks Valkey whether the threshold was reached, and queues the export when it was. */
+  private async claimThreshold(room: string): Promise<ThresholdClaim> {
+    const watermark = await this.archiveState.watermark(room);
+    const claim = await this.unarchived.claimThreshold(room, watermark, this.threshold);
+    if (claim.reached) this.queue.request(room, 'threshold');
+    return claim;
   }
 
   /**

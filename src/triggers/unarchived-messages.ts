@@ -72,6 +72,11 @@ export class UnarchivedMessages {
     return { reached: reached === 1, count };
   }
 
+  /** Messages of the room in the hot tier, archived or not: a cheap upper bound of the count. */
+  async hotCount(room: string): Promise<number> {
+    return this.valkey.run((client) => client.xlen(roomKeys(room).messages));
+  }
+
   /** When the oldest message after `watermark` was accepted (epoch ms); undefined when none. */
   async oldestTime(room: string, watermark: string | undefined): Promise<number | undefined> {
     const key = roomKeys(room).messages;

@@ -102,10 +102,12 @@ describeWithServer('Triggers when Valkey or its Pub/Sub is away (a private serve
     // Nobody may use Pub/Sub: the service's subscription and its own publishes are refused.
     await admin.call('ACL', 'SETUSER', 'default', 'resetchannels');
     try {
-      service = await start({ EXPORT_MAX_LAG_MS: '2000' });
+      service = await start({ EXPORT_MAX_LAG_MS: '2000', EXPORT_THRESHOLD: '10' });
       const room = uniqueRoom('quiet');
+      const busy = uniqueRoom('busy');
       await post(service, room, 3);
       const posted = Date.now();
+      await post(service, busy, 12);
 
       const cut = await readiness(service);
       expect(cut.status).toBe(503);
@@ -118,6 +120,17 @@ describeWithServer('Triggers when Valkey or its Pub/Sub is away (a private serve
       );
       const archivedAfterMs = Date.now() - posted;
       expect((await readiness(service)).status).toBe(503);
+
+      // A room past its threshold is found by the sweep too, though no event announced it.
+      await waitFor(
+        async () => (await archivedCount(archiveDir, busy)).rows === 12,
+        'the busy room archived',
+      );
+      const causes = service.output
+        .join('')
+        .split('\n')
+        .filter((line) => line.includes(`Archiving room ${busy} `));
+      expect(causes[0]).toMatch(/reached EXPORT_THRESHOLD/);
       process.stderr.write(`[figures] sweep: quiet room archived ${archivedAfterMs} ms after\n`);
     } finally {
       await admin.call('ACL', 'SETUSER', 'default', 'allchannels');
