@@ -8,6 +8,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ImportModule } from './import/import.module';
 import { MessagesModule } from './messages/messages.module';
+import { TriggersModule } from './triggers/triggers.module';
 import { ValkeyModule } from './valkey/valkey.module';
 
 /** What tests may replace in the application. */
@@ -28,6 +29,7 @@ export class AppModule {
         MessagesModule,
         ArchiveModule,
         ImportModule,
+        ...(config.triggersEnabled ? [TriggersModule] : []),
       ],
     };
   }
