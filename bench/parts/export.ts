@@ -224,7 +224,7 @@ function figures(
         reference: DUCKDB_REFERENCE,
         better: 'higher',
         note:
-          `service exports ran with no other load; under the read load below the slowest ` +
+          `service exports ran with no other load; under the GET /messages load the slowest ` +
           `export ran at ${loadedRate} rows/s`,
       },
       of(quiet.service, 'rowsPerSecond'),
