@@ -1,16 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
+import { ArchiveStoreModule } from './archive/archive-store.module';
+import { ObjectStore } from './archive/object-store';
 import { MessageClock, ValkeyClock } from './common/message-clock';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { HistoryModule } from './history/history.module';
 import { MessagesModule } from './messages/messages.module';
 import { ValkeyModule } from './valkey/valkey.module';
 
 /** What tests may replace in the application. */
 export interface AppOverrides {
   readonly clock?: MessageClock;
+  readonly archiveStore?: ObjectStore;
 }
 
 @Module({})
@@ -21,9 +25,11 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config, overrides.clock ?? new ValkeyClock()),
         ValkeyModule,
+        ArchiveStoreModule.forRoot(overrides.archiveStore),
         EventsModule,
         HealthModule,
         MessagesModule,
+        HistoryModule,
       ],
     };
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { ChatMessage, MessagePage } from '../common/chat-message';
 import { messageIdTime } from '../common/message-id';
-import { roomKeys,ROOMS_KEY } from '../valkey/room-keys';
+import { roomKeys, ROOMS_KEY } from '../valkey/room-keys';
 import { ValkeyService } from '../valkey/valkey.service';
 
 /** Stream entry fields: short names, since every hot message carries them. */

@@ -1,0 +1,464 @@
+import { Logger } from '@nestjs/common';
+
+import { parseArchiveFileKey, partitionDate, roomPrefix } from '../archive/archive-layout';
+import { ArchiveStoreUnavailableError, ObjectStore } from '../archive/object-store';
+import { ChatMessage } from '../common/chat-message';
+import { messageIdTime } from '../common/message-id';
+import { compareKeys, idSortKey, IdWindow, Order, windowContains, windowMillis } from './id-window';
+import { LruCache } from './lru-cache';
+import {
+  CellValue,
+  ColumnChunk,
+  decodeColumnChunk,
+  ParquetColumn,
+  ParquetFooter,
+  ParquetFormatError,
+  readFooter,
+  RowGroup,
+  timestampStatistics,
+} from './parquet-file';
+
+/** What to read from one room's archive. */
+export interface ArchiveQuery {
+  readonly room: string;
+  readonly order: Order;
+  /** Ids to consider; the caller closes it at the watermark. */
+  readonly window: IdWindow;
+  /** `ts` from (inclusive), epoch milliseconds. */
+  readonly fromMs?: number;
+  /** `ts` to (exclusive), epoch milliseconds. */
+  readonly toMs?: number;
+  readonly user?: string;
+  readonly limit: number;
+}
+
+/** Counters of what the reader read and what it did not have to; totals since start. */
+export interface ArchiveReaderStats {
+  listings: number;
+  filesListed: number;
+  filesPrunedByName: number;
+  filesOpened: number;
+  footerReads: number;
+  rowGroupsInOpenedFiles: number;
+  rowGroupsSkippedByStatistics: number;
+  rowGroupsRead: number;
+  columnChunksRead: number;
+  rangeReads: number;
+  bytesRead: number;
+}
+
+export interface ArchiveReaderLimits {
+  /** Footers kept, in bytes of footer. */
+  readonly footerCacheBytes: number;
+  /** Partition listings kept, in listed files. */
+  readonly listingCacheFiles: number;
+  /** Decoded columns kept, in estimated bytes. */
+  readonly columnCacheBytes: number;
+}
+
+export const DEFAULT_READER_LIMITS: ArchiveReaderLimits = {
+  footerCacheBytes: 16 * 1024 * 1024,
+  listingCacheFiles: 100_000,
+  columnCacheBytes: 64 * 1024 * 1024,
+};
+
+/** A partition listing is cut into dates when the range has at most this many days. */
+const MAX_DATES_LISTED_ONE_BY_ONE = 31;
+const DAY_MS = 86_400_000;
+
+/** An archive file that exists but cannot be read: truncated, not Parquet, wrong columns. */
+export class ArchiveFileUnreadableError extends Error {
+  constructor(
+    readonly room: string,
+    readonly date: string,
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(`archive file ${key} cannot be read: ${reason}`);
+    this.name = 'ArchiveFileUnreadableError';
+  }
+}
+
+interface ArchiveFile {
+  readonly key: string;
+  readonly size: number;
+  readonly date: string;
+  readonly firstKey: string;
+  readonly lastKey: string;
+}
+
+interface Listing {
+  readonly watermark: string;
+  readonly files: readonly ArchiveFile[];
+}
+
+/** A row found by the scan; its text and author are fetched only if it makes the page. */
+interface Hit {
+  readonly key: string;
+  readonly id: string;
+  readonly ts: number;
+  readonly file: ArchiveFile;
+  readonly group: RowGroup;
+  readonly row: number;
+}
+
+const REQUIRED_COLUMNS = ['id', 'user', 'text', 'ts'];
+
+/**
+ * Reads pages of a room's archive with as few bytes as it can: it lists only the partitions of
+ * the range, opens only files whose id range (in their names) can hold the page, reads only row
+ * groups whose `ts` statistics overlap the range, and only the columns it returns, each with one
+ * ranged read. Footers, listings and decoded columns are cached with a bound.
+ *
+ * The room column is never read: the partition is the room.
+ */
+export class ArchiveReader {
+  private readonly logger = new Logger(ArchiveReader.name);
+  private readonly footers: LruCache<string, ParquetFooter>;
+  private readonly listings: LruCache<string, Listing>;
+  private readonly columns: LruCache<string, CellValue[]>;
+  private counters: ArchiveReaderStats = emptyStats();
+
+  constructor(
+    private readonly store: ObjectStore,
+    limits: ArchiveReaderLimits = DEFAULT_READER_LIMITS,
+  ) {
+    this.footers = new LruCache(limits.footerCacheBytes, (footer) => footer.byteLength);
+    this.listings = new LruCache(limits.listingCacheFiles, (listing) => listing.files.length + 1);
+    this.columns = new LruCache(limits.columnCacheBytes, estimateBytes);
+  }
+
+  stats(): ArchiveReaderStats {
+    return { ...this.counters };
+  }
+
+  resetStats(): void {
+    this.counters = emptyStats();
+  }
+
+  clearCaches(): void {
+    this.footers.clear();
+    this.listings.clear();
+    this.columns.clear();
+  }
+
+  /**
+   * Up to `limit` archived messages of the window, in the query's order. `watermark` is the
+   * room's watermark as just read: listings made at the same watermark are still complete.
+   */
+  async read(query: ArchiveQuery, watermark: string): Promise<ChatMessage[]> {
+    const millis = this.timeRange(query);
+    if (millis.min > millis.max) return [];
+
+    const files = await this.candidateFiles(query, watermark, millis);
+    const hits: Hit[] = [];
+    for (const file of files) {
+      if (isBeyondPage(hits, query, file.firstKey, file.lastKey)) break;
+      await this.guard(query.room, file, () => this.scanFile(query, file, millis, hits));
+    }
+    return this.materialize(query, hits);
+  }
+
+  /** The closed range of `ts` any row of the page can have, from the times and the id window. */
+  private timeRange(query: ArchiveQuery): { min: number; max: number } {
+    const ids = windowMillis(query.window);
+    return {
+      min: Math.max(ids.min, query.fromMs ?? 0),
+      max: Math.min(ids.max, query.toMs === undefined ? Number.MAX_SAFE_INTEGER : query.toMs - 1),
+    };
+  }
+
+  private async candidateFiles(
+    query: ArchiveQuery,
+    watermark: string,
+    millis: { min: number; max: number },
+  ): Promise<ArchiveFile[]> {
+    const files = await this.list(query.room, watermark, millis);
+    const firstDate = partitionDate(millis.min);
+    const lastDate = partitionDate(Math.min(millis.max, 253_402_300_799_999));
+
+    const candidates = files.filter(
+      (file) =>
+        file.date >= firstDate &&
+        file.date <= lastDate &&
+        overlaps(query.window, file.firstKey, file.lastKey),
+    );
+    this.counters.filesListed += files.length;
+    this.counters.filesPrunedByName += files.length - candidates.length;
+
+    return candidates.sort((a, b) =>
+      query.order === 'desc'
+        ? compareKeys(b.lastKey, a.lastKey)
+        : compareKeys(a.firstKey, b.firstKey),
+    );
+  }
+
+  /** The room's files in the range: per date when the range is short, else the whole room. */
+  private async list(
+    room: string,
+    watermark: string,
+    millis: { min: number; max: number },
+  ): Promise<ArchiveFile[]> {
+    const days = Math.floor(millis.max / DAY_MS) - Math.floor(millis.min / DAY_MS) + 1;
+    if (days > MAX_DATES_LISTED_ONE_BY_ONE) {
+      return [...(await this.listPrefix(room, roomPrefix(room), watermark, undefined))];
+    }
+
+    const files: ArchiveFile[] = [];
+    for (let day = 0; day < days; day++) {
+      const date = partitionDate(millis.min + day * DAY_MS);
+      const prefix = `${roomPrefix(room)}date=${date}/`;
+      files.push(...(await this.listPrefix(room, prefix, watermark, date)));
+    }
+    return files;
+  }
+
+  /**
+   * A cached listing stays valid while the watermark is unchanged, and for a date before the
+   * watermark's date for ever: new files only hold ids above the watermark, so newer dates.
+   */
+  private async listPrefix(
+    room: string,
+    prefix: string,
+    watermark: string,
+    date: string | undefined,
+  ): Promise<readonly ArchiveFile[]> {
+    const cached = this.listings.get(prefix);
+    if (
+      cached &&
+      (cached.watermark === watermark ||
+        (date !== undefined && date < partitionDate(messageIdTime(cached.watermark))))
+    ) {
+      return cached.files;
+    }
+
+    const files: ArchiveFile[] = [];
+    this.counters.listings++;
+    for await (const object of this.store.list(prefix)) {
+      const name = parseArchiveFileKey(object.key);
+      if (!name || name.room !== room) continue;
+      files.push({
+        key: object.key,
+        size: object.size,
+        date: name.date,
+        firstKey: idSortKey(name.firstId),
+        lastKey: idSortKey(name.lastId),
+      });
+    }
+    this.listings.set(prefix, { watermark, files });
+    return files;
+  }
+
+  private async scanFile(
+    query: ArchiveQuery,
+    file: ArchiveFile,
+    millis: { min: number; max: number },
+    hits: Hit[],
+  ): Promise<void> {
+    const footer = await this.footer(file);
+    this.counters.filesOpened++;
+    this.counters.rowGroupsInOpenedFiles += footer.rowGroups.length;
+
+    const tsColumn = footer.columns.get('ts')!;
+    const groups = footer.rowGroups.map((group) => ({
+      group,
+      range: timestampStatistics(group.chunks.get('ts')!, tsColumn),
+    }));
+    if (query.order === 'desc') groups.reverse();
+
+    for (const { group, range } of groups) {
+      if (range && (range.max < millis.min || range.min > millis.max)) {
+        this.counters.rowGroupsSkippedByStatistics++;
+        continue;
+      }
+      if (range && isBeyondPage(hits, query, timeKeyLow(range.min), timeKeyHigh(range.max))) {
+        break;
+      }
+      this.counters.rowGroupsRead++;
+      await this.scanRowGroup(query, file, footer, group, hits);
+    }
+  }
+
+  private async scanRowGroup(
+    query: ArchiveQuery,
+    file: ArchiveFile,
+    footer: ParquetFooter,
+    group: RowGroup,
+    hits: Hit[],
+  ): Promise<void> {
+    const [ids, times, users] = await Promise.all([
+      this.column(file, footer, group, 'id'),
+      this.column(file, footer, group, 'ts'),
+      query.user === undefined ? undefined : this.column(file, footer, group, 'user'),
+    ]);
+
+    const found: Hit[] = [];
+    for (let row = 0; row < group.numRows; row++) {
+      const id = ids[row];
+      const ts = times[row];
+      if (typeof id !== 'string' || typeof ts !== 'number') continue;
+      if (query.fromMs !== undefined && ts < query.fromMs) continue;
+      if (query.toMs !== undefined && ts >= query.toMs) continue;
+      if (users && users[row] !== query.user) continue;
+
+      const key = idSortKey(id);
+      if (windowContains(query.window, key)) found.push({ key, id, ts, file, group, row });
+    }
+    mergeInto(hits, found, query);
+  }
+
+  /** Fetches author and text only for the rows that made the page, once per row group. */
+  private async materialize(query: ArchiveQuery, hits: Hit[]): Promise<ChatMessage[]> {
+    const groups = new Map<string, Hit[]>();
+    for (const hit of hits) {
+      const groupKey = `${hit.file.key}#${hit.group.index}`;
+      groups.set(groupKey, [...(groups.get(groupKey) ?? []), hit]);
+    }
+
+    const byId = new Map<string, ChatMessage>();
+    for (const groupHits of groups.values()) {
+      const { file, group } = groupHits[0];
+      const [users, texts] = await this.guard(query.room, file, async () => {
+        const footer = await this.footer(file);
+        return Promise.all([
+          this.column(file, footer, group, 'user'),
+          this.column(file, footer, group, 'text'),
+        ]);
+      });
+      for (const hit of groupHits) {
+        const user = String(users[hit.row] ?? '');
+        const text = String(texts[hit.row] ?? '');
+        byId.set(hit.id, { id: hit.id, room: query.room, user, text, ts: hit.ts });
+      }
+    }
+    return hits.map((hit) => byId.get(hit.id)!);
+  }
+
+  private async footer(file: ArchiveFile): Promise<ParquetFooter> {
+    const cached = this.footers.get(file.key);
+    if (cached) return cached;
+
+    this.counters.footerReads++;
+    const footer = await readFooter(
+      (start, end) => this.readRange(file.key, start, end),
+      file.size,
+    );
+    for (const name of REQUIRED_COLUMNS) {
+      if (!footer.columns.has(name)) throw new ParquetFormatError(`no column ${name}`);
+    }
+    this.footers.set(file.key, footer);
+    return footer;
+  }
+
+  private async column(
+    file: ArchiveFile,
+    footer: ParquetFooter,
+    group: RowGroup,
+    name: string,
+  ): Promise<CellValue[]> {
+    const cacheKey = `${file.key}#${group.index}#${name}`;
+    const cached = this.columns.get(cacheKey);
+    if (cached) return cached;
+
+    const chunk: ColumnChunk | undefined = group.chunks.get(name);
+    const column: ParquetColumn | undefined = footer.columns.get(name);
+    if (!chunk || !column) throw new ParquetFormatError(`row group ${group.index} lacks ${name}`);
+    if (chunk.start + chunk.length > file.size) {
+      throw new ParquetFormatError(`column ${name} reaches past the end of the file`);
+    }
+
+    this.counters.columnChunksRead++;
+    const bytes = await this.readRange(file.key, chunk.start, chunk.start + chunk.length);
+    const cells = decodeColumnChunk(bytes, chunk, column);
+    if (cells.length !== group.numRows) {
+      throw new ParquetFormatError(`column ${name} has ${cells.length} of ${group.numRows} rows`);
+    }
+    this.columns.set(cacheKey, cells);
+    return cells;
+  }
+
+  private async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    this.counters.rangeReads++;
+    const bytes = await this.store.readRange(key, start, end);
+    this.counters.bytesRead += bytes.length;
+    if (bytes.length !== end - start) {
+      throw new ParquetFormatError(`short read: ${bytes.length} of ${end - start} bytes`);
+    }
+    return bytes;
+  }
+
+  /** Store outages stay 503s; anything else wrong with one file names the file in the log. */
+  private async guard<T>(room: string, file: ArchiveFile, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof ArchiveStoreUnavailableError) throw error;
+
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error(`Archive file ${file.key} of room ${room} is unreadable: ${reason}`);
+      throw new ArchiveFileUnreadableError(room, file.date, file.key, reason);
+    }
+  }
+}
+
+/** Whether a file or row group whose ids lie within [low, high] cannot improve a full page. */
+function isBeyondPage(hits: Hit[], query: ArchiveQuery, low: string, high: string): boolean {
+  if (hits.length < query.limit) return false;
+  const worst = hits[query.limit - 1].key;
+  return query.order === 'desc' ? high < worst : low > worst;
+}
+
+/** Adds rows to the page kept in order, at most `limit`, each id once. */
+function mergeInto(hits: Hit[], found: Hit[], query: ArchiveQuery): void {
+  if (found.length === 0) return;
+
+  const seen = new Set(hits.map((hit) => hit.key));
+  const merged = hits.concat(found.filter((hit) => !seen.has(hit.key)));
+  const sign = query.order === 'desc' ? -1 : 1;
+  merged.sort((a, b) => sign * compareKeys(a.key, b.key));
+  hits.splice(0, hits.length, ...merged.slice(0, query.limit));
+}
+
+function overlaps(window: IdWindow, firstKey: string, lastKey: string): boolean {
+  const { lower, upper } = window;
+  if (lower) {
+    const order = compareKeys(lastKey, idSortKey(lower.id));
+    if (order < 0 || (order === 0 && !lower.inclusive)) return false;
+  }
+  if (upper) {
+    const order = compareKeys(firstKey, idSortKey(upper.id));
+    if (order > 0 || (order === 0 && !upper.inclusive)) return false;
+  }
+  return true;
+}
+
+/** Sort keys of the first and last id a millisecond can hold. */
+function timeKeyLow(ms: number): string {
+  return idSortKey(`${ms}-0`);
+}
+
+function timeKeyHigh(ms: number): string {
+  return idSortKey(`${ms}-99999999999999999999`);
+}
+
+function estimateBytes(cells: CellValue[]): number {
+  let bytes = 16 * cells.length;
+  for (const cell of cells) if (typeof cell === 'string') bytes += 2 * cell.length;
+  return bytes;
+}
+
+function emptyStats(): ArchiveReaderStats {
+  return {
+    listings: 0,
+    filesListed: 0,
+    filesPrunedByName: 0,
+    filesOpened: 0,
+    footerReads: 0,
+    rowGroupsInOpenedFiles: 0,
+    rowGroupsSkippedByStatistics: 0,
+    rowGroupsRead: 0,
+    columnChunksRead: 0,
+    rangeReads: 0,
+    bytesRead: 0,
+  };
+}
