@@ -1,26 +1,20 @@
 /**
  * Just enough Parquet to read archive files piece by piece: the footer from the end of the file,
- * then single column chunks of single row groups, each fetched by its byte range. Page decoding
- * (Snappy, PLAIN, dictionaries, definition levels) is parquetjs-lite's; its own reader is not
- * used because it reads a dictionary page as "everything up to the end of the file" and cannot
- * decode INT64 timestamp statistics.
+ * then single column chunks of single row groups, each fetched by its byte range. The footer's
+ * Thrift decoding is parquetjs-lite's; its reader is not used because it reads a dictionary page
+ * as "everything up to the end of the file", cannot decode INT64 timestamp statistics and
+ * misreads large dictionaries (see parquet-pages.ts).
  */
 import * as thrift from 'parquetjs-lite/gen-nodejs/parquet_types';
-import codecs from 'parquetjs-lite/lib/codec';
-import { ParquetReader } from 'parquetjs-lite/lib/reader';
 import { decodeThrift } from 'parquetjs-lite/lib/util';
+
+import { decodePages, PageValue } from './parquet-pages';
 
 const MAGIC = 'PAR1';
 const TRAILER_BYTES = 8;
 /** One read of the tail usually brings the whole footer; a larger footer costs a second read. */
 export const FOOTER_GUESS_BYTES = 64 * 1024;
 const MAX_FOOTER_BYTES = 16 * 1024 * 1024;
-
-// RLE_DICTIONARY is PLAIN_DICTIONARY under its newer name (same bytes); parquetjs-lite only
-// knows the old one, and other writers (DuckDB, Spark, pyarrow) may use either.
-codecs.RLE_DICTIONARY ??= codecs.PLAIN_DICTIONARY;
-
-const pageDecoder = ParquetReader.prototype;
 
 export type CellValue = string | number | null;
 
@@ -200,41 +194,26 @@ export function decodeColumnChunk(
   chunk: ColumnChunk,
   column: ParquetColumn,
 ): CellValue[] {
-  const dLevelMax = column.optional ? 1 : 0;
-  let decoded;
+  const convert = converterFor(column);
+  let values;
   try {
-    decoded = pageDecoder.decodePages(bytes, {
-      type: column.physicalType,
-      rLevelMax: 0,
-      dLevelMax,
-      compression: chunk.codec,
-      column: { primitiveType: column.physicalType, encoding: 'PLAIN', rLevelMax: 0, dLevelMax },
-      num_values: chunk.numValues,
-      rawStatistics: true,
+    values = decodePages(bytes, {
+      physicalType: column.physicalType,
+      optional: column.optional,
+      codec: chunk.codec,
+      numValues: chunk.numValues,
     });
   } catch (error) {
     throw new ParquetFormatError(`column ${column.name} cannot be decoded: ${describe(error)}`);
   }
-  if (decoded.dlevels.length !== chunk.numValues) {
-    throw new ParquetFormatError(`column ${column.name} is shorter than its metadata says`);
-  }
-
-  const convert = converterFor(column);
-  const cells = new Array<CellValue>(chunk.numValues);
-  let next = 0;
-  for (let row = 0; row < cells.length; row++) {
-    cells[row] = decoded.dlevels[row] < dLevelMax ? null : convert(decoded.values[next++]);
-  }
-  return cells;
+  return values.map((value) => (value === null ? null : convert(value)));
 }
 
-function converterFor(column: ParquetColumn): (value: unknown) => CellValue {
-  if (column.physicalType === 'BYTE_ARRAY') {
-    return (value) => (typeof value === 'string' ? value : (value as Buffer).toString('utf8'));
-  }
+function converterFor(column: ParquetColumn): (value: PageValue) => CellValue {
+  if (column.physicalType === 'BYTE_ARRAY') return (value) => value as string;
   if (column.physicalType === 'INT64') {
     const scale = column.convertedType === 'TIMESTAMP_MICROS' ? 1000 : 1;
-    return (value) => Math.floor(Number(value as bigint) / scale);
+    return (value) => Math.floor(Number(value) / scale);
   }
   if (column.physicalType === 'INT32') return (value) => Number(value);
   throw new ParquetFormatError(`column ${column.name} has unsupported type ${column.physicalType}`);

@@ -7,7 +7,12 @@ declare module 'parquetjs-lite/gen-nodejs/parquet_types' {
   export const CompressionCodec: Record<string, number>;
   export const ConvertedType: Record<string, number>;
   export const FieldRepetitionType: Record<string, number>;
+  export const PageType: Record<string, number>;
+  export const Encoding: Record<string, number>;
   export class FileMetaData {
+    [field: string]: unknown;
+  }
+  export class PageHeader {
     [field: string]: unknown;
   }
 }
@@ -16,17 +21,6 @@ declare module 'parquetjs-lite/lib/util' {
   export function decodeThrift(target: object, buffer: Buffer, offset?: number): number;
 }
 
-declare module 'parquetjs-lite/lib/codec' {
-  const codecs: Record<string, unknown>;
-  export = codecs;
-}
-
-declare module 'parquetjs-lite/lib/reader' {
-  export interface DecodedPages {
-    readonly dlevels: number[];
-    readonly values: unknown[];
-  }
-  export class ParquetReader {
-    decodePages(buffer: Buffer, options: object): DecodedPages;
-  }
+declare module 'parquetjs-lite/lib/compression' {
+  export function inflate(method: string, value: Buffer): Buffer;
 }

@@ -68,6 +68,18 @@ describe('History timeline (archive and hot tail)', () => {
     throw new Error('paging did not end');
   }
 
+  /** Every message of a query, newest first, following `nextBefore`. */
+  async function collectMessages(base: string): Promise<PageBody['messages']> {
+    const messages: PageBody['messages'] = [];
+    let url = base;
+    for (;;) {
+      const page = await get(url);
+      messages.push(...page.messages);
+      if (!page.nextBefore) return messages;
+      url = `${base}&before=${page.nextBefore}`;
+    }
+  }
+
   /** Posts `count` messages, `perMillisecond` of them in each millisecond, `stepMs` apart. */
   async function postMany(
     room: string,
@@ -90,13 +102,15 @@ describe('History timeline (archive and hot tail)', () => {
   describe('10,000 messages over 3 dates, 7,000 archived and 3,000 hot', () => {
     let room: string;
     let all: string[];
+    let posted: ChatMessage[];
+    let watermark: string;
 
     beforeAll(async () => {
       room = uniqueRoom('timeline');
       clock.set(START);
-      const posted = await postMany(room, 10_000, 10, 210_000);
+      posted = await postMany(room, 10_000, 10, 210_000);
       all = posted.map((message) => message.id);
-      await exportOldest(client, archive, room, 7000);
+      watermark = (await exportOldest(client, archive, room, 7000))!;
       expect(await client.xlen(`chat:{${room}}:messages`)).toBe(3000);
     });
 
@@ -117,5 +131,63 @@ describe('History timeline (archive and hot tail)', () => {
 
       expect(ids).toEqual([...all].reverse());
     });
+
+    it('answers 20 random filters exactly as DuckDB over the same files, plus the hot ones', async () => {
+      const random = seededRandom(20241203);
+      const first = posted[0].ts;
+      const span = posted[posted.length - 1].ts - first;
+      const hot = posted.filter((message) => compareMessageIds(message.id, watermark) > 0);
+
+      for (let i = 0; i < 20; i++) {
+        const a = first - 60_000 + Math.floor(random() * (span + 120_000));
+        const b = first - 60_000 + Math.floor(random() * (span + 120_000));
+        const fromMs = i % 5 === 4 ? undefined : Math.min(a, b);
+        const toMs = i % 5 === 3 ? undefined : Math.max(a, b) + 1;
+        const user = i % 2 === 0 ? `user${Math.floor(random() * 8)}` : undefined;
+        const filter = { fromMs, toMs, user };
+
+        const expected = [...(await archive.query(room, filter)), ...hot.filter(matches(filter))]
+          .sort((x, y) => compareMessageIds(y.id, x.id))
+          .map(toBody);
+        const query = [
+          fromMs === undefined ? '' : `&from=${new Date(fromMs).toISOString()}`,
+          toMs === undefined ? '' : `&to=${new Date(toMs).toISOString()}`,
+          user === undefined ? '' : `&user=${user}`,
+        ].join('');
+        const got = await collectMessages(`/api/v1/history?room=${room}&limit=1000${query}`);
+
+        expect({ filter, count: got.length }).toEqual({ filter, count: expected.length });
+        expect(got).toEqual(expected);
+      }
+    });
   });
 });
+
+function matches(filter: { fromMs?: number; toMs?: number; user?: string }) {
+  return (message: ChatMessage): boolean =>
+    (filter.fromMs === undefined || message.ts >= filter.fromMs) &&
+    (filter.toMs === undefined || message.ts < filter.toMs) &&
+    (filter.user === undefined || message.user === filter.user);
+}
+
+function toBody(message: ChatMessage) {
+  return {
+    id: message.id,
+    room: message.room,
+    user: message.user,
+    text: message.text,
+    ts: new Date(message.ts).toISOString(),
+  };
+}
+
+/** A small deterministic generator (mulberry32), so a failure can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
