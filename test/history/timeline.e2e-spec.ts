@@ -1,6 +1,12 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Valkey } from 'iovalkey';
 
+import { partitionDate, roomPrefix } from '../../src/archive/archive-layout';
+import { LocalObjectStore } from '../../src/archive/local-object-store';
 import { ChatMessage } from '../../src/common/chat-message';
 import { ManualClock } from '../../src/common/message-clock';
 import { compareMessageIds } from '../../src/common/message-id';
@@ -159,6 +165,170 @@ describe('History timeline (archive and hot tail)', () => {
         expect({ filter, count: got.length }).toEqual({ filter, count: expected.length });
         expect(got).toEqual(expected);
       }
+    });
+  });
+
+  describe('25 messages in one millisecond across a page and the tier boundary', () => {
+    it.each([0, 5])('skips and repeats none (archived kept hot: %i)', async (keptHot) => {
+      const room = uniqueRoom('same-ms');
+      clock.set(START + 40 * 86_400_000 + keptHot * 1000);
+      const before = await postMany(room, 10, 1, 7);
+      const burst = await postMany(room, 25, 25, 7);
+      const after = await postMany(room, 10, 1, 7);
+      const all = [...before, ...burst, ...after].map((message) => message.id);
+      expect(new Set(burst.map((message) => message.ts)).size).toBe(1);
+
+      // The watermark falls on the 12th message of the burst.
+      await exportOldest(client, archive, room, 22, keptHot);
+
+      for (const limit of [7, 10]) {
+        const base = `/api/v1/history?room=${room}&limit=${limit}`;
+        expect(await collect(base, 'before')).toEqual([...all].reverse());
+        expect(await collect(base, 'after', '0-0')).toEqual(all);
+        const messages = `/api/v1/messages?room=${room}&limit=${limit}`;
+        expect(await collect(messages, 'before')).toEqual([...all].reverse());
+      }
+    });
+  });
+
+  describe('paging while exports and new posts run', () => {
+    it('sees no id twice and no gap, newest first and oldest first', async () => {
+      const room = uniqueRoom('concurrent');
+      clock.set(START + 50 * 86_400_000);
+      const posted = await postMany(room, 1500, 3, 60_000);
+      let reading = true;
+
+      const poster = (async () => {
+        while (reading) posted.push(...(await postMany(room, 6, 2, 1000)));
+      })();
+      let exports = 0;
+      const exporter = (async () => {
+        while (reading) {
+          await exportOldest(client, archive, room, 97, 40);
+          exports++;
+        }
+      })();
+
+      const [newestFirst, oldestFirst] = await Promise.all([
+        collect(`/api/v1/history?room=${room}&limit=20`, 'before'),
+        collect(`/api/v1/history?room=${room}&limit=20`, 'after', '0-0'),
+      ]);
+      reading = false;
+      await Promise.all([poster, exporter]);
+      expect(exports).toBeGreaterThan(10);
+
+      const ids = posted.map((message) => message.id).sort(compareMessageIds);
+      const top = newestFirst[0];
+      expect(newestFirst).toEqual(ids.filter((id) => compareMessageIds(id, top) <= 0).reverse());
+      const last = oldestFirst[oldestFirst.length - 1];
+      expect(oldestFirst).toEqual(ids.filter((id) => compareMessageIds(id, last) <= 0));
+    });
+  });
+
+  describe('texts through the archive', () => {
+    it('come back exactly as the POST returned them', async () => {
+      const room = uniqueRoom('unicode');
+      clock.set(START + 60 * 86_400_000);
+      const texts = [
+        'emoji 😀👩‍👩‍👧‍👦🏳️‍🌈 and flags 🇺🇦🇯🇵',
+        'שלום עולם, مرحبا بالعالم',
+        'mixed ‏RLM‎ and ‮override‬ marks',
+        'tab\tnew line\ncarriage\rbell\u0007escape\u001bdelete\u007f',
+        'nul \u0000 inside',
+        'full-width ＡＢＣ and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and ｶﾀｶﾅ',
+        'combining é vs é; zero width\u200b joiner\u200d',
+      ];
+      const returned = [];
+      for (const text of texts) {
+        const response = await app.inject({
+          method: 'POST',
+          url: '/api/v1/message',
+          payload: { room, user: 'ünïcödé 🙂', text },
+        });
+        expect(response.statusCode).toBe(201);
+        returned.push(response.json());
+        clock.advance(1);
+      }
+      await exportOldest(client, archive, room, 100);
+      expect(await client.xlen(`chat:{${room}}:messages`)).toBe(0);
+
+      const page = await get(`/api/v1/history?room=${room}&after=0-0`);
+      expect(page.messages).toEqual(returned);
+    });
+  });
+
+  describe('an unreadable archive file', () => {
+    let room: string;
+    let errors: jest.SpyInstance;
+    const day = (n: number) => START + (70 + n) * 86_400_000;
+
+    beforeAll(async () => {
+      room = uniqueRoom('broken');
+      for (let n = 0; n < 3; n++) {
+        clock.set(day(n));
+        await postMany(room, 10, 1, 60_000);
+      }
+      const keys = await archiveAll(room);
+      expect(keys).toHaveLength(3);
+      errors = jest.spyOn(Logger.prototype, 'error');
+    });
+
+    afterAll(() => errors.mockRestore());
+
+    async function archiveAll(name: string): Promise<string[]> {
+      const before = new Set(await listFiles(name));
+      await exportOldest(client, archive, name, 1000);
+      return (await listFiles(name)).filter((key) => !before.has(key));
+    }
+
+    async function listFiles(name: string): Promise<string[]> {
+      const store = new LocalObjectStore(archive.root);
+      const keys: string[] = [];
+      for await (const object of store.list(roomPrefix(name))) keys.push(object.key);
+      return keys;
+    }
+
+    it('fails only the pages that need it, names room and date, and the process stays up', async () => {
+      const keys = await listFiles(room);
+      const broken = keys.find((key) => key.includes(`date=${partitionDate(day(1))}/`))!;
+      const path = join(archive.root, ...broken.split('/'));
+      const bytes = await readFile(path);
+      await writeFile(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+
+      const newest = await get(`/api/v1/history?room=${room}&limit=5`);
+      expect(newest.messages).toHaveLength(5);
+      const firstDay = new Date(day(0)).toISOString();
+      const secondDay = new Date(day(1)).toISOString();
+      const oldest = await get(`/api/v1/history?room=${room}&from=${firstDay}&to=${secondDay}`);
+      expect(oldest.messages).toHaveLength(10);
+
+      const failing = await app.inject({
+        method: 'GET',
+        url: `/api/v1/history?room=${room}&before=${newest.messages[4].id}&limit=20`,
+      });
+      expect(failing.statusCode).toBe(500);
+      expect(failing.json()).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: expect.stringContaining(`room ${room} for ${partitionDate(day(1))}`),
+      });
+      expect(errors.mock.calls.flat().join('\n')).toContain(broken);
+
+      const health = await app.inject({ method: 'GET', url: '/health' });
+      expect(health.statusCode).toBe(200);
+      expect((await get(`/api/v1/history?room=${room}&limit=5`)).messages).toEqual(newest.messages);
+    });
+
+    it('reports a file that is not Parquet at all the same way', async () => {
+      const other = uniqueRoom('not-parquet');
+      clock.set(day(10));
+      await postMany(other, 3, 1, 1000);
+      const [key] = await archiveAll(other);
+      await writeFile(join(archive.root, ...key.split('/')), 'this is not a parquet file');
+
+      const response = await app.inject({ method: 'GET', url: `/api/v1/history?room=${other}` });
+      expect(response.statusCode).toBe(500);
+      expect(response.json().message).toContain(`room ${other} for ${partitionDate(day(10))}`);
     });
   });
 });
