@@ -98,6 +98,7 @@ interface Hit {
   readonly id: string;
   readonly ts: number;
   readonly file: ArchiveFile;
+  readonly footer: ParquetFooter;
   readonly group: RowGroup;
   readonly row: number;
 }
@@ -302,7 +303,7 @@ export class ArchiveReader {
       if (users && users[row] !== query.user) continue;
 
       const key = idSortKey(id);
-      if (windowContains(query.window, key)) found.push({ key, id, ts, file, group, row });
+      if (windowContains(query.window, key)) found.push({ key, id, ts, file, footer, group, row });
     }
     mergeInto(hits, found, query);
   }
@@ -312,19 +313,20 @@ export class ArchiveReader {
     const groups = new Map<string, Hit[]>();
     for (const hit of hits) {
       const groupKey = `${hit.file.key}#${hit.group.index}`;
-      groups.set(groupKey, [...(groups.get(groupKey) ?? []), hit]);
+      const groupHits = groups.get(groupKey) ?? [];
+      groupHits.push(hit);
+      groups.set(groupKey, groupHits);
     }
 
     const byId = new Map<string, ChatMessage>();
     for (const groupHits of groups.values()) {
-      const { file, group } = groupHits[0];
-      const [users, texts] = await this.guard(query.room, file, async () => {
-        const footer = await this.footer(file);
-        return Promise.all([
+      const { file, footer, group } = groupHits[0];
+      const [users, texts] = await this.guard(query.room, file, () =>
+        Promise.all([
           this.column(file, footer, group, 'user'),
           this.column(file, footer, group, 'text'),
-        ]);
-      });
+        ]),
+      );
       for (const hit of groupHits) {
         const user = String(users[hit.row] ?? '');
         const text = String(texts[hit.row] ?? '');

@@ -34,7 +34,9 @@ export class DuckDbArchive {
     const byDate = new Map<string, ChatMessage[]>();
     for (const message of [...messages].sort((a, b) => compareMessageIds(a.id, b.id))) {
       const date = partitionDate(message.ts);
-      byDate.set(date, [...(byDate.get(date) ?? []), message]);
+      const rows = byDate.get(date) ?? [];
+      rows.push(message);
+      byDate.set(date, rows);
     }
 
     const keys: string[] = [];
