@@ -81,9 +81,11 @@ export class LocalObjectStore implements ObjectStore {
     for (const entry of entries) {
       const path = join(directory, entry.name);
       if (entry.isDirectory()) await this.collect(path, into);
-      else if (entry.isFile()) {
+      else if (entry.isFile() && !entry.name.endsWith('.tmp')) {
+        // A file may be renamed or deleted between readdir and stat: it is simply not listed.
+        const size = await stat(path).then((found) => found.size, ignoreMissing);
         const key = relative(this.location, path).split(sep).join('/');
-        into.push({ key, size: (await stat(path)).size });
+        if (size !== undefined) into.push({ key, size });
       }
     }
   }
@@ -103,6 +105,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 }
 
-function ignoreMissing(error: NodeJS.ErrnoException): void {
+function ignoreMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code !== 'ENOENT') throw error;
+  return undefined;
 }

@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import { parseArchiveFileKey, partitionDate, roomPrefix } from '../archive/archive-layout';
 import { ArchiveStoreUnavailableError, ObjectStore } from '../archive/object-store';
 import { ChatMessage } from '../common/chat-message';
-import { messageIdTime } from '../common/message-id';
-import { compareKeys, idSortKey, IdWindow, Order, windowContains, windowMillis } from './id-window';
+import { isMessageId, messageIdTime } from '../common/message-id';
+import { compareKeys, idSortKey, IdWindow, Order, windowMillis } from './id-window';
 import { LruCache } from './lru-cache';
 import {
   CellValue,
@@ -117,7 +117,7 @@ export class ArchiveReader {
   private readonly logger = new Logger(ArchiveReader.name);
   private readonly footers: LruCache<string, ParquetFooter>;
   private readonly listings: LruCache<string, Listing>;
-  private readonly columns: LruCache<string, CellValue[]>;
+  private readonly columns: LruCache<string, CellValue[] | IdIndex>;
   private counters: ArchiveReaderStats = emptyStats();
 
   constructor(
@@ -287,25 +287,57 @@ export class ArchiveReader {
     group: RowGroup,
     hits: Hit[],
   ): Promise<void> {
-    const [ids, times, users] = await Promise.all([
-      this.column(file, footer, group, 'id'),
+    const [index, times, users] = await Promise.all([
+      this.idIndex(file, footer, group),
       this.column(file, footer, group, 'ts'),
       query.user === undefined ? undefined : this.column(file, footer, group, 'user'),
     ]);
 
+    // Walk the ids of the window in the page's order; the first `limit` matches are this row
+    // group's best, so the walk stops there.
+    const { lower, upper } = query.window;
+    const { keys, rows } = index;
+    const first = !lower
+      ? 0
+      : lower.inclusive
+        ? lowerBound(keys, idSortKey(lower.id))
+        : upperBound(keys, idSortKey(lower.id));
+    const end = !upper
+      ? keys.length
+      : upper.inclusive
+        ? upperBound(keys, idSortKey(upper.id))
+        : lowerBound(keys, idSortKey(upper.id));
+
     const found: Hit[] = [];
-    for (let row = 0; row < group.numRows; row++) {
-      const id = ids[row];
+    const step = query.order === 'desc' ? -1 : 1;
+    for (let at = step < 0 ? end - 1 : first; at >= first && at < end; at += step) {
+      const row = rows[at];
       const ts = times[row];
-      if (typeof id !== 'string' || typeof ts !== 'number') continue;
+      if (typeof ts !== 'number') continue;
       if (query.fromMs !== undefined && ts < query.fromMs) continue;
       if (query.toMs !== undefined && ts >= query.toMs) continue;
       if (users && users[row] !== query.user) continue;
 
-      const key = idSortKey(id);
-      if (windowContains(query.window, key)) found.push({ key, id, ts, file, footer, group, row });
+      const id = index.ids[at];
+      found.push({ key: keys[at], id, ts, file, footer, group, row });
+      if (found.length >= query.limit) break;
     }
     mergeInto(hits, found, query);
+  }
+
+  /** The row group's ids in id order, built once from the id column and cached with it. */
+  private async idIndex(
+    file: ArchiveFile,
+    footer: ParquetFooter,
+    group: RowGroup,
+  ): Promise<IdIndex> {
+    const cacheKey = `${file.key}#${group.index}#id-index`;
+    const cached = this.columns.get(cacheKey);
+    if (cached && !Array.isArray(cached)) return cached;
+
+    const index = buildIdIndex(await this.column(file, footer, group, 'id'));
+    this.columns.set(cacheKey, index);
+    return index;
   }
 
   /** Fetches author and text only for the rows that made the page, once per row group. */
@@ -360,7 +392,7 @@ export class ArchiveReader {
   ): Promise<CellValue[]> {
     const cacheKey = `${file.key}#${group.index}#${name}`;
     const cached = this.columns.get(cacheKey);
-    if (cached) return cached;
+    if (Array.isArray(cached)) return cached;
 
     const chunk: ColumnChunk | undefined = group.chunks.get(name);
     const column: ParquetColumn | undefined = footer.columns.get(name);
@@ -443,9 +475,59 @@ function timeKeyHigh(ms: number): string {
   return idSortKey(`${ms}-99999999999999999999`);
 }
 
-function estimateBytes(cells: CellValue[]): number {
-  let bytes = 16 * cells.length;
-  for (const cell of cells) if (typeof cell === 'string') bytes += 2 * cell.length;
+/** Ids of a row group sorted by id (they usually are already), with their rows. */
+interface IdIndex {
+  readonly ids: string[];
+  readonly keys: string[];
+  readonly rows: Int32Array;
+}
+
+function buildIdIndex(column: CellValue[]): IdIndex {
+  const entries: { id: string; key: string; row: number }[] = [];
+  let sorted = true;
+  for (let row = 0; row < column.length; row++) {
+    const id = column[row];
+    if (typeof id !== 'string' || !isMessageId(id)) continue;
+    const key = idSortKey(id);
+    if (entries.length > 0 && key < entries[entries.length - 1].key) sorted = false;
+    entries.push({ id, key, row });
+  }
+  if (!sorted) entries.sort((a, b) => compareKeys(a.key, b.key));
+  return {
+    ids: entries.map((entry) => entry.id),
+    keys: entries.map((entry) => entry.key),
+    rows: Int32Array.from(entries, (entry) => entry.row),
+  };
+}
+
+/** The first position whose key is >= `key`. */
+function lowerBound(keys: readonly string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (keys[middle] < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The first position whose key is > `key`. */
+function upperBound(keys: readonly string[], key: string): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (keys[middle] <= key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function estimateBytes(value: CellValue[] | IdIndex): number {
+  const strings = Array.isArray(value) ? value : [...value.ids, ...value.keys];
+  let bytes = 16 * strings.length;
+  for (const cell of strings) if (typeof cell === 'string') bytes += 2 * cell.length;
   return bytes;
 }
 

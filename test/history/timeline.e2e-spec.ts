@@ -209,12 +209,17 @@ describe('History timeline (archive and hot tail)', () => {
         }
       })();
 
-      const [newestFirst, oldestFirst] = await Promise.all([
-        collect(`/api/v1/history?room=${room}&limit=20`, 'before'),
-        collect(`/api/v1/history?room=${room}&limit=20`, 'after', '0-0'),
-      ]);
-      reading = false;
-      await Promise.all([poster, exporter]);
+      let newestFirst: string[];
+      let oldestFirst: string[];
+      try {
+        [newestFirst, oldestFirst] = await Promise.all([
+          collect(`/api/v1/history?room=${room}&limit=20`, 'before'),
+          collect(`/api/v1/history?room=${room}&limit=20`, 'after', '0-0'),
+        ]);
+      } finally {
+        reading = false;
+        await Promise.all([poster, exporter]);
+      }
       expect(exports).toBeGreaterThan(10);
 
       const ids = posted.map((message) => message.id).sort(compareMessageIds);
