@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { parseArchiveFileKey, partitionDate, roomPrefix } from '../archive/archive-layout';
 import { ArchiveStoreUnavailableError, ObjectStore } from '../archive/object-store';
 import { ChatMessage } from '../common/chat-message';
-import { isMessageId, messageIdTime } from '../common/message-id';
+import { messageIdTime } from '../common/message-id';
 import { compareKeys, idSortKey, IdWindow, Order, windowMillis } from './id-window';
 import { LruCache } from './lru-cache';
 import {
@@ -483,20 +483,26 @@ interface IdIndex {
 }
 
 function buildIdIndex(column: CellValue[]): IdIndex {
-  const entries: { id: string; key: string; row: number }[] = [];
+  const ids: string[] = [];
+  const keys: string[] = [];
+  const rows: number[] = [];
   let sorted = true;
   for (let row = 0; row < column.length; row++) {
     const id = column[row];
-    if (typeof id !== 'string' || !isMessageId(id)) continue;
+    if (typeof id !== 'string' || id.indexOf('-') <= 0) continue;
     const key = idSortKey(id);
-    if (entries.length > 0 && key < entries[entries.length - 1].key) sorted = false;
-    entries.push({ id, key, row });
+    if (keys.length > 0 && key < keys[keys.length - 1]) sorted = false;
+    ids.push(id);
+    keys.push(key);
+    rows.push(row);
   }
-  if (!sorted) entries.sort((a, b) => compareKeys(a.key, b.key));
+  if (sorted) return { ids, keys, rows: Int32Array.from(rows) };
+
+  const order = rows.map((_, at) => at).sort((a, b) => compareKeys(keys[a], keys[b]));
   return {
-    ids: entries.map((entry) => entry.id),
-    keys: entries.map((entry) => entry.key),
-    rows: Int32Array.from(entries, (entry) => entry.row),
+    ids: order.map((at) => ids[at]),
+    keys: order.map((at) => keys[at]),
+    rows: Int32Array.from(order, (at) => rows[at]),
   };
 }
 
@@ -524,10 +530,12 @@ function upperBound(keys: readonly string[], key: string): number {
   return low;
 }
 
+/** Roughly what a cached entry holds on the heap; strings cost a header and 1-2 bytes a char. */
 function estimateBytes(value: CellValue[] | IdIndex): number {
-  const strings = Array.isArray(value) ? value : [...value.ids, ...value.keys];
-  let bytes = 16 * strings.length;
-  for (const cell of strings) if (typeof cell === 'string') bytes += 2 * cell.length;
+  if (!Array.isArray(value)) return value.ids.length * 160;
+
+  let bytes = 16 * value.length;
+  for (const cell of value) if (typeof cell === 'string') bytes += 2 * cell.length;
   return bytes;
 }
 

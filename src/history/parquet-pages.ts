@@ -13,7 +13,7 @@ import * as thrift from 'parquetjs-lite/gen-nodejs/parquet_types';
 import { inflate } from 'parquetjs-lite/lib/compression';
 import { decodeThrift } from 'parquetjs-lite/lib/util';
 
-export type PageValue = string | bigint | number;
+export type PageValue = string | number;
 
 export interface ChunkDescription {
   readonly physicalType: string;
@@ -157,7 +157,9 @@ function plainValues(type: string, cursor: Cursor, count: number): PageValue[] {
       values[i] = buffer.toString('utf8', start, start + length);
       cursor.offset = start + length;
     } else if (type === 'INT64') {
-      values[i] = buffer.readBigInt64LE(cursor.offset);
+      // Two 32-bit halves instead of a BigInt: exact below 2^53, which epoch times are.
+      values[i] =
+        buffer.readUInt32LE(cursor.offset) + buffer.readInt32LE(cursor.offset + 4) * 2 ** 32;
       cursor.offset += 8;
     } else if (type === 'INT32') {
       values[i] = buffer.readInt32LE(cursor.offset);
