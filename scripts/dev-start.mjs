@@ -23,7 +23,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 let valkey;
 try {
-  valkey = await ensureValkey(valkeyUrl, { log: say });
+  valkey = await ensureValkey(valkeyUrl, { log: say, dataDir: 'data/valkey' });
 } catch (error) {
   say(error.message);
   process.exit(1);

@@ -50,10 +50,11 @@ async function waitFor(address, timeoutMs) {
 }
 
 /**
- * Returns `{ url, started }`: `started` is the child process when one was launched here
- * (ephemeral: no persistence), undefined when a server already answered.
+ * Returns `{ url, started }`: `started` is the child process when one was launched here,
+ * undefined when a server already answered. With `dataDir` the launched server keeps its data
+ * there (append-only file); without, it keeps nothing.
  */
-async function ensureValkey(url, { log = () => {} } = {}) {
+async function ensureValkey(url, { log = () => {}, dataDir } = {}) {
   const address = parseAddress(url);
   if (await ping(address)) return { url, started: undefined };
 
@@ -68,10 +69,15 @@ async function ensureValkey(url, { log = () => {} } = {}) {
     );
   }
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valkey-chat-'));
-  log(`No Valkey on ${address.host}:${address.port}; starting ${path.basename(binary)} there`);
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'valkey-chat-'));
+  fs.mkdirSync(dir, { recursive: true });
+  log(
+    `No Valkey on ${address.host}:${address.port}; starting ${path.basename(binary)} there` +
+      (dataDir ? ` with its data in ${dataDir}` : ''),
+  );
   const args = ['--bind', '127.0.0.1', '--port', String(address.port), '--save', '', '--dir', dir];
-  const child = spawn(binary, [...args, '--appendonly', 'no'], { stdio: 'ignore' });
+  const persistence = ['--appendonly', dataDir ? 'yes' : 'no'];
+  const child = spawn(binary, [...args, ...persistence], { stdio: 'ignore' });
   child.unref();
 
   if (!(await waitFor(address, 5000))) {

@@ -1,12 +1,12 @@
 import helmet from '@fastify/helmet';
-import { Logger, RequestMethod, Type, ValidationPipe } from '@nestjs/common';
+import { RequestMethod, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { useContainer } from 'class-validator';
 
 import { AppModule, AppOverrides } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { AppConfig } from './config/app-config';
+import { AppConfig, LOG_LEVELS, LogLevelName } from './config/app-config';
 import { setUpApiDocs } from './docs/api-docs';
 import { MessageTextLimit } from './messages/dto/message-text-limit';
 
@@ -27,7 +27,7 @@ export async function createApp(
     adapter,
     { bufferLogs: true, abortOnError: false },
   );
-  app.useLogger(new Logger());
+  app.useLogger(logLevelsUpTo(config.logLevel));
   app.enableShutdownHooks();
 
   await app.register(helmet, {
@@ -67,6 +67,10 @@ export async function createApp(
   app.useGlobalFilters(new AllExceptionsFilter());
   setUpApiDocs(app);
   return app;
+}
+
+function logLevelsUpTo(level: LogLevelName): LogLevelName[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
 
 /**

@@ -4,7 +4,7 @@ import { registerDecorator, ValidationOptions } from 'class-validator';
  * Message ids are Valkey stream entry ids, `<epoch-ms>-<sequence>`: unique and ordered within a
  * room, and the first part is the time the message was accepted.
  */
-const MESSAGE_ID_PATTERN = /^(\d{1,15})-(\d{1,19})$/;
+const MESSAGE_ID_PATTERN = /^(\d{1,15})-(\d{1,20})$/;
 
 export interface MessageIdParts {
   readonly ms: number;

@@ -3,6 +3,7 @@
  * reported together, then frozen. Names of the original service stay valid.
  */
 export type StorageKind = 'local' | 's3';
+export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
 export interface S3Config {
   readonly endpoint?: string;
@@ -31,6 +32,7 @@ export interface AppConfig {
   readonly exportMaxLagMs: number;
   readonly sweepIntervalMs: number;
   readonly triggersEnabled: boolean;
+  readonly logLevel: LogLevelName;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +43,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** From the most to the least severe; a level shows itself and everything above it. */
+export const LOG_LEVELS: readonly LogLevelName[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Reads one variable at a time and collects what is wrong instead of stopping at the first. */
 class EnvReader {
@@ -157,6 +162,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     exportMaxLagMs: reader.integer('EXPORT_MAX_LAG_MS', 300_000, 100, 86_400_000 * 30),
     sweepIntervalMs: reader.integer('SWEEP_INTERVAL_MS', 0, 0, 86_400_000),
     triggersEnabled: reader.flag('TRIGGERS_ENABLED', true),
+    logLevel: reader.choice<LogLevelName>('LOG_LEVEL', 'log', LOG_LEVELS),
   };
 
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
@@ -182,5 +188,6 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     exportThreshold: config.exportThreshold,
     exportMaxLagMs: config.exportMaxLagMs,
     triggers: config.triggersEnabled ? 'on' : 'off',
+    logLevel: config.logLevel,
   };
 }

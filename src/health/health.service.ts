@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 
 import { ValkeyService } from '../valkey/valkey.service';
 
@@ -10,10 +10,16 @@ export interface ReadinessCheck {
 
 export type ReadinessReport = Record<string, 'up' | 'down'>;
 
-/** Collects readiness checks: Valkey here, other modules add theirs at start-up. */
+/**
+ * Collects readiness checks: Valkey here, other modules add theirs at start-up. Once shutdown
+ * begins the service reports itself not ready, so a load balancer stops sending new requests
+ * while the ones in flight finish.
+ */
 @Injectable()
-export class HealthService {
+export class HealthService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(HealthService.name);
   private readonly checks: ReadinessCheck[] = [];
+  private shuttingDown = false;
 
   constructor(valkey: ValkeyService) {
     this.register({ name: 'valkey', isReady: () => valkey.isReachable() });
@@ -23,7 +29,13 @@ export class HealthService {
     this.checks.push(check);
   }
 
+  beforeApplicationShutdown(signal?: string): void {
+    this.shuttingDown = true;
+    this.logger.log(`Shutting down${signal ? ` on ${signal}` : ''}: finishing requests in flight`);
+  }
+
   async readiness(): Promise<ReadinessReport> {
+    if (this.shuttingDown) return { shutdown: 'down' };
     const results = await Promise.all(
       this.checks.map(async (check) => [check.name, await safely(check)] as const),
     );

@@ -20,7 +20,13 @@ export function valkeyUrl(db = 0): string {
 
 /** A configuration as the service would read it, with test overrides. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return loadConfig({ VALKEY_URL: valkeyUrl(), PORT: '0', HOST: '127.0.0.1', ...overrides });
+  return loadConfig({
+    VALKEY_URL: valkeyUrl(),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...overrides,
+  });
 }
 
 /** The real application, ready for `inject()`, against the real Valkey. */
