@@ -148,6 +148,21 @@ export class ArchiveReader {
    * room's watermark as just read: listings made at the same watermark are still complete.
    */
   async read(query: ArchiveQuery, watermark: string): Promise<ChatMessage[]> {
+    try {
+      return await this.readOnce(query, watermark);
+    } catch (error) {
+      if (!(error instanceof ArchiveFileUnreadableError)) throw error;
+      // A cached listing may hold the size of a file since replaced: one more try, listed anew.
+      return await this.readOnce(query, watermark).catch((again: unknown) => {
+        if (again instanceof ArchiveFileUnreadableError) {
+          this.logger.error(`Archive file ${again.key} is unreadable: ${again.reason}`);
+        }
+        throw again;
+      });
+    }
+  }
+
+  private async readOnce(query: ArchiveQuery, watermark: string): Promise<ChatMessage[]> {
     const millis = this.timeRange(query);
     if (millis.min > millis.max) return [];
 
@@ -426,10 +441,13 @@ export class ArchiveReader {
     try {
       return await read();
     } catch (error) {
+      // The file may have been replaced or removed since it was listed: list and read anew.
+      this.footers.delete(file.key);
+      this.listings.delete(roomPrefix(room));
+      this.listings.delete(`${roomPrefix(room)}date=${file.date}/`);
       if (error instanceof ArchiveStoreUnavailableError) throw error;
 
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.error(`Archive file ${file.key} of room ${room} is unreadable: ${reason}`);
       throw new ArchiveFileUnreadableError(room, file.date, file.key, reason);
     }
   }

@@ -322,6 +322,11 @@ describe('History timeline (archive and hot tail)', () => {
       const health = await app.inject({ method: 'GET', url: '/health' });
       expect(health.statusCode).toBe(200);
       expect((await get(`/api/v1/history?room=${room}&limit=5`)).messages).toEqual(newest.messages);
+
+      // Once an operator puts the whole file back, the same page works without a restart.
+      await writeFile(path, bytes);
+      const repaired = await get(`/api/v1/history?room=${room}&before=${newest.messages[4].id}`);
+      expect(repaired.messages).toHaveLength(25);
     });
 
     it('reports a file that is not Parquet at all the same way', async () => {
