@@ -1,6 +1,7 @@
 import { LocalObjectStore } from '../../src/archive/local-object-store';
 import { ObjectStore, StoredObject } from '../../src/archive/object-store';
 import { ChatMessage } from '../../src/common/chat-message';
+import { compareMessageIds } from '../../src/common/message-id';
 import {
   ArchiveQuery,
   ArchiveReader,
@@ -161,6 +162,27 @@ describe(ArchiveReader.name, () => {
         .slice(-3)
         .reverse();
       expect(page).toEqual(expected);
+    });
+  });
+
+  describe('decoding', () => {
+    it('reads dictionaries of more than 256 entries (parquetjs-lite misreads them)', async () => {
+      const room = 'wide-dictionary';
+      const rows = messages(room, 20_000, DAY_ONE + 20 * DAY, 1000).map((row, i) => ({
+        ...row,
+        user: `author-${Math.floor(i / 10) % 1000}`,
+      }));
+      await archive.write(rows);
+      const reader = new ArchiveReader(new LocalObjectStore(archive.root));
+
+      const page = await reader.read(
+        { room, order: 'asc', window: {}, limit: 20_000 },
+        rows[rows.length - 1].id,
+      );
+
+      const duckdb = await archive.query(room);
+      expect(page).toEqual(duckdb.sort((a, b) => compareMessageIds(a.id, b.id)));
+      expect(page).toEqual(rows);
     });
   });
 
