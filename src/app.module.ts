@@ -8,6 +8,7 @@ import { AppConfigModule } from './config/config.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { HistoryModule } from './history/history.module';
+import { ImportModule } from './import/import.module';
 import { MessagesModule } from './messages/messages.module';
 import { ValkeyModule } from './valkey/valkey.module';
 
@@ -30,6 +31,7 @@ export class AppModule {
         HealthModule,
         MessagesModule,
         HistoryModule,
+        ImportModule,
       ],
     };
   }

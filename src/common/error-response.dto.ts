@@ -16,6 +16,7 @@ export class ErrorResponseDto {
 const ERROR_EXAMPLES: Record<number, string> = {
   400: 'The request is invalid; the message says which field and what is allowed',
   413: 'The body is larger than the limit',
+  415: 'The body is not of the content type the route takes',
   500: 'An unexpected error; nothing internal is revealed',
   503: 'A dependency (Valkey or the archive store) is unavailable; retry later',
 };

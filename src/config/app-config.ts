@@ -22,6 +22,7 @@ export interface AppConfig {
   readonly hotRetention: number;
   readonly messageMaxLength: number;
   readonly bodyLimitBytes: number;
+  readonly importBodyLimitBytes: number;
   readonly corsOrigins: readonly string[];
   readonly storage: StorageKind;
   readonly archiveDir: string;
@@ -152,6 +153,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     hotRetention: reader.integer('HOT_RETENTION', 10_000, 0, 10_000_000),
     messageMaxLength: reader.integer('MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
     bodyLimitBytes: reader.integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
+    importBodyLimitBytes: reader.integer(
+      'IMPORT_BODY_LIMIT_BYTES',
+      16_777_216,
+      1024,
+      1_073_741_824,
+    ),
     corsOrigins: readCorsOrigins(reader),
     storage,
     archiveDir: reader.text('ARCHIVE_DIR', './data/archive'),
@@ -178,6 +185,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     hotRetention: config.hotRetention,
     messageMaxLength: config.messageMaxLength,
     bodyLimitBytes: config.bodyLimitBytes,
+    importBodyLimitBytes: config.importBodyLimitBytes,
     cors: config.corsOrigins.length > 0 ? config.corsOrigins : 'off',
     storage: config.storage,
     archive:

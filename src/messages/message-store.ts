@@ -11,6 +11,17 @@ const TEXT_FIELD = 't';
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** One message of a bulk append; `idSpec` as for `append`. */
+export interface NewMessage {
+  readonly room: string;
+  readonly user: string;
+  readonly text: string;
+  readonly idSpec: string;
+}
+
+/** Valkey's answer when an XADD id is not above the stream's newest (or last trimmed) id. */
+const ID_NOT_ABOVE_TOP = /equal or smaller than the target stream top item/;
+
 /**
  * The hot tier: one Valkey stream per room. The stream entry id is the message id, so ids are
  * unique and ordered within the room and carry the acceptance time.
@@ -27,6 +38,31 @@ export class MessageStore {
       return client.xadd(key, idSpec, USER_FIELD, user, TEXT_FIELD, text);
     });
     return { id: id as string, room, user, text, ts: messageIdTime(id as string) };
+  }
+
+  /**
+   * Appends many messages in one pipeline (one round trip), in order, and answers each one's id.
+   * Valkey checks every id against its stream's newest id: a message whose millisecond lies
+   * before what its room already holds gets `undefined` while the others are stored.
+   */
+  async appendMany(messages: readonly NewMessage[]): Promise<(string | undefined)[]> {
+    if (messages.length === 0) return [];
+    const rooms = [...new Set(messages.map((message) => message.room))];
+
+    return this.valkey.run(async (client) => {
+      const pipeline = client.pipeline().sadd(ROOMS_KEY, ...rooms);
+      for (const { room, user, text, idSpec } of messages) {
+        pipeline.xadd(roomKeys(room).messages, idSpec, USER_FIELD, user, TEXT_FIELD, text);
+      }
+      const [[roomsError], ...replies] = (await pipeline.exec()) ?? [];
+      if (roomsError) throw roomsError;
+
+      return replies.map(([error, id]) => {
+        if (!error) return id as string;
+        if (ID_NOT_ABOVE_TOP.test(error.message)) return undefined;
+        throw error;
+      });
+    });
   }
 
   /** Newest first, strictly older than `before` when given. */

@@ -30,13 +30,17 @@ export class PrivateValkey {
   private constructor(
     readonly port: number,
     private readonly binary: string,
+    private readonly persistent: boolean,
   ) {}
 
-  /** Undefined when no valkey-server or redis-server is installed. */
-  static async create(): Promise<PrivateValkey | undefined> {
+  /**
+   * Undefined when no valkey-server or redis-server is installed. `persistent: false` keeps
+   * nothing on disk, for tests that write much and never restart the server.
+   */
+  static async create({ persistent = true } = {}): Promise<PrivateValkey | undefined> {
     const binary = findServerBinary();
     if (!binary) return undefined;
-    const server = new PrivateValkey(await freePort(), binary);
+    const server = new PrivateValkey(await freePort(), binary, persistent);
     await server.start();
     return server;
   }
@@ -47,7 +51,9 @@ export class PrivateValkey {
 
   async start(): Promise<void> {
     const args = ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir];
-    const persistence = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+    const persistence = this.persistent
+      ? ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--save', '', '--appendonly', 'no'];
     this.process = spawn(this.binary, [...args, ...persistence], { stdio: 'ignore' });
     await this.waitUntil(true);
   }
