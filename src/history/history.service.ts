@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   InternalServerErrorException,
+  Logger,
   ServiceUnavailableException,
 } from '@nestjs/common';
 
@@ -53,6 +54,7 @@ export interface HistoryPage {
  */
 @Injectable()
 export class HistoryService {
+  private readonly logger = new Logger(HistoryService.name);
   readonly archive: ArchiveReader;
 
   constructor(
@@ -101,6 +103,7 @@ export class HistoryService {
     try {
       return await this.archive.read({ ...query, order, window: archiveWindow, limit }, watermark);
     } catch (error) {
+      if (error instanceof ArchiveStoreUnavailableError) this.logger.error(error.message);
       throw toHttpError(error);
     }
   }

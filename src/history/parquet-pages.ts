@@ -149,25 +149,26 @@ function appendValues(
 function plainValues(type: string, cursor: Cursor, count: number): PageValue[] {
   const { buffer } = cursor;
   const values = new Array<PageValue>(count);
-  for (let i = 0; i < count; i++) {
-    if (type === 'BYTE_ARRAY') {
-      const length = buffer.readUInt32LE(cursor.offset);
-      const start = cursor.offset + 4;
-      if (start + length > buffer.length) throw new Error('string reaches past its page');
-      values[i] = buffer.toString('utf8', start, start + length);
-      cursor.offset = start + length;
-    } else if (type === 'INT64') {
-      // Two 32-bit halves instead of a BigInt: exact below 2^53, which epoch times are.
-      values[i] =
-        buffer.readUInt32LE(cursor.offset) + buffer.readInt32LE(cursor.offset + 4) * 2 ** 32;
-      cursor.offset += 8;
-    } else if (type === 'INT32') {
-      values[i] = buffer.readInt32LE(cursor.offset);
-      cursor.offset += 4;
-    } else {
-      throw new Error(`unsupported type ${type}`);
+  let offset = cursor.offset;
+  if (type === 'BYTE_ARRAY') {
+    for (let i = 0; i < count; i++) {
+      const length = buffer.readUInt32LE(offset);
+      offset += 4;
+      if (offset + length > buffer.length) throw new Error('string reaches past its page');
+      values[i] = buffer.toString('utf8', offset, offset + length);
+      offset += length;
     }
+  } else if (type === 'INT64') {
+    // Two 32-bit halves instead of a BigInt: exact below 2^53, which epoch times are.
+    for (let i = 0; i < count; i++, offset += 8) {
+      values[i] = buffer.readUInt32LE(offset) + buffer.readInt32LE(offset + 4) * 2 ** 32;
+    }
+  } else if (type === 'INT32') {
+    for (let i = 0; i < count; i++, offset += 4) values[i] = buffer.readInt32LE(offset);
+  } else {
+    throw new Error(`unsupported type ${type}`);
   }
+  cursor.offset = offset;
   return values;
 }
 
@@ -198,13 +199,21 @@ function hybridValues(cursor: Cursor, bitWidth: number, count: number): number[]
   return values;
 }
 
+/** `width` bits (at most 32) from `bitOffset`, least significant bit first. */
 function readBits(buffer: Buffer, bitOffset: number, width: number): number {
+  let byte = bitOffset >> 3;
+  if (byte + ((width + (bitOffset & 7) + 7) >> 3) > buffer.length) {
+    throw new Error('bit-packed run ends early');
+  }
+  let shift = bitOffset & 7;
   let value = 0;
-  for (let bit = 0; bit < width; bit++) {
-    const position = bitOffset + bit;
-    const byte = buffer[position >> 3];
-    if (byte === undefined) throw new Error('bit-packed run ends early');
-    if ((byte >> (position & 7)) & 1) value += 2 ** bit;
+  let filled = 0;
+  while (filled < width) {
+    const take = Math.min(8 - shift, width - filled);
+    value += ((buffer[byte] >> shift) & ((1 << take) - 1)) * 2 ** filled;
+    filled += take;
+    shift = 0;
+    byte++;
   }
   return value;
 }

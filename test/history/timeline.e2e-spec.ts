@@ -198,8 +198,11 @@ describe('History timeline (archive and hot tail)', () => {
       const posted = await postMany(room, 1500, 3, 60_000);
       let reading = true;
 
+      // A bounded number of posts, so that paging oldest first catches up with them.
       const poster = (async () => {
-        while (reading) posted.push(...(await postMany(room, 6, 2, 1000)));
+        for (let round = 0; round < 60 && reading; round++) {
+          posted.push(...(await postMany(room, 6, 2, 1000)));
+        }
       })();
       let exports = 0;
       const exporter = (async () => {
