@@ -1,3 +1,7 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+import { archiveFileKey, partitionDate } from '../../src/archive/archive-layout';
 import { LocalObjectStore } from '../../src/archive/local-object-store';
 import { ObjectStore, StoredObject } from '../../src/archive/object-store';
 import { ChatMessage } from '../../src/common/chat-message';
@@ -48,6 +52,27 @@ class RecordingStore implements ObjectStore {
   isReady(): Promise<boolean> {
     return this.inner.isReady();
   }
+}
+
+/** The archive writer's schema and options (parquetjs-lite, version 1 pages, ts statistics). */
+async function writeWithParquetjs(
+  path: string,
+  rows: readonly ChatMessage[],
+  rowGroupSize: number,
+): Promise<void> {
+  const { ParquetSchema, ParquetWriter } = require('parquetjs-lite');
+  const text = (statistics: boolean) => ({ type: 'UTF8', compression: 'SNAPPY', statistics });
+  const schema = new ParquetSchema({
+    id: text(false),
+    room: text(false),
+    user: text(false),
+    text: text(false),
+    ts: { type: 'TIMESTAMP_MILLIS', compression: 'SNAPPY' },
+  });
+  await mkdir(dirname(path), { recursive: true });
+  const writer = await ParquetWriter.openFile(schema, path, { rowGroupSize, useDataPageV2: false });
+  for (const row of rows) await writer.appendRow({ ...row });
+  await writer.close();
 }
 
 function messages(room: string, count: number, startMs: number, stepMs: number): ChatMessage[] {
@@ -183,6 +208,39 @@ describe(ArchiveReader.name, () => {
       const duckdb = await archive.query(room);
       expect(page).toEqual(duckdb.sort((a, b) => compareMessageIds(a.id, b.id)));
       expect(page).toEqual(rows);
+    });
+  });
+
+  describe('files written by parquetjs-lite, as the archive writer writes them', () => {
+    it('reads them back, pruning row groups by their ts statistics', async () => {
+      const room = 'written-by-parquetjs';
+      const rows = messages(room, 60_000, DAY_ONE + 30 * DAY, 1000).map((row, i) => ({
+        ...row,
+        text: i % 2 === 0 ? `😀 שלום ${i}` : `tab\tand ＡＢＣ ${i}`,
+      }));
+      const key = archiveFileKey({
+        room,
+        date: partitionDate(rows[0].ts),
+        firstId: rows[0].id,
+        lastId: rows[rows.length - 1].id,
+      });
+      await writeWithParquetjs(join(archive.root, ...key.split('/')), rows, 20_000);
+      const reader = new ArchiveReader(new LocalObjectStore(archive.root));
+
+      const all = await reader.read(
+        { room, order: 'asc', window: {}, limit: 60_000 },
+        rows[rows.length - 1].id,
+      );
+      expect(all).toEqual(rows);
+
+      reader.resetStats();
+      const fromMs = rows[45_000].ts;
+      const page = await reader.read(
+        { room, order: 'asc', window: {}, fromMs, toMs: fromMs + 10_000, limit: 100 },
+        rows[rows.length - 1].id,
+      );
+      expect(page).toEqual(rows.slice(45_000, 45_010));
+      expect(reader.stats()).toMatchObject({ rowGroupsSkippedByStatistics: 2, rowGroupsRead: 1 });
     });
   });
 
