@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     const duckRows = await duckCount(duck);
 
     const report = {
+      machine: `${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at the end`,
       archive: `${MESSAGES} messages, ${DAYS} dates, ${DAYS} files, written by DuckDB`,
       window: `${iso(FROM)} .. ${iso(TO)} (${rows} messages; DuckDB counts ${duckRows})`,
       firstPageCold: { service: summary(cold), duckdb: summary(duckFirst), reader: coldStats },
