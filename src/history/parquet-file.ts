@@ -15,6 +15,7 @@ const TRAILER_BYTES = 8;
 /** One read of the tail usually brings the whole footer; a larger footer costs a second read. */
 export const FOOTER_GUESS_BYTES = 64 * 1024;
 const MAX_FOOTER_BYTES = 16 * 1024 * 1024;
+const MAX_VALUES_PER_CHUNK = 10_000_000;
 
 export type CellValue = string | number | null;
 
@@ -195,6 +196,10 @@ export function decodeColumnChunk(
   column: ParquetColumn,
 ): CellValue[] {
   const convert = converterFor(column);
+  // A damaged footer can claim any count; refuse one no archive row group comes near.
+  if (!Number.isSafeInteger(chunk.numValues) || chunk.numValues > MAX_VALUES_PER_CHUNK) {
+    throw new ParquetFormatError(`column ${column.name} claims ${chunk.numValues} values`);
+  }
   let values;
   try {
     values = decodePages(bytes, {
