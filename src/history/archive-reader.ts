@@ -216,9 +216,7 @@ export class ArchiveReader {
     millis: { min: number; max: number },
   ): Promise<ArchiveFile[]> {
     const days = Math.floor(millis.max / DAY_MS) - Math.floor(millis.min / DAY_MS) + 1;
-    if (days > MAX_DATES_LISTED_ONE_BY_ONE) {
-      return [...(await this.listPrefix(room, roomPrefix(room), watermark, undefined))];
-    }
+    if (days > MAX_DATES_LISTED_ONE_BY_ONE) return [...(await this.listRoom(room, watermark))];
 
     const files: ArchiveFile[] = [];
     for (let day = 0; day < days; day++) {
@@ -226,6 +224,32 @@ export class ArchiveReader {
       const prefix = `${roomPrefix(room)}date=${date}/`;
       files.push(...(await this.listPrefix(room, prefix, watermark, date)));
     }
+    return files;
+  }
+
+  /**
+   * The whole room. After the watermark moved, only the dates from the old watermark's date on
+   * are listed again (when they are few): files of earlier dates cannot have changed.
+   */
+  private async listRoom(room: string, watermark: string): Promise<readonly ArchiveFile[]> {
+    const prefix = roomPrefix(room);
+    const cached = this.listings.get(prefix);
+    if (cached?.watermark === watermark) return cached.files;
+
+    const sinceMs = cached ? messageIdTime(cached.watermark) : undefined;
+    const days = sinceMs === undefined ? Infinity : (messageIdTime(watermark) - sinceMs) / DAY_MS;
+    if (!cached || sinceMs === undefined || days < 0 || days > MAX_DATES_LISTED_ONE_BY_ONE) {
+      return this.listPrefix(room, prefix, watermark, undefined);
+    }
+
+    const since = partitionDate(sinceMs);
+    const files = cached.files.filter((file) => file.date < since);
+    for (let day = 0; day <= Math.ceil(days) + 1; day++) {
+      const date = partitionDate(sinceMs + day * DAY_MS);
+      if (date > partitionDate(messageIdTime(watermark))) break;
+      files.push(...(await this.listPrefix(room, `${prefix}date=${date}/`, watermark, date)));
+    }
+    this.listings.set(prefix, { watermark, files });
     return files;
   }
 

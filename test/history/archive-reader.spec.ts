@@ -293,6 +293,26 @@ describe(ArchiveReader.name, () => {
       expect(reader.stats()).toMatchObject({ filesListed: 2, filesOpened: 2 });
     });
 
+    it('after the watermark moved, lists only the dates since the old one', async () => {
+      const upTo = (at: number) => ({ upper: { id: all[at].id, inclusive: true } });
+      await reader.read({ room, order: 'desc', window: upTo(499), limit: 5 }, all[499].id);
+      expect(store.lists).toBe(1);
+
+      const page = await reader.read(
+        { room, order: 'desc', window: upTo(899), limit: 5 },
+        all[899].id,
+      );
+
+      expect(page).toEqual(all.slice(895, 900).reverse());
+      expect(store.lists).toBe(1 + 3);
+      const oldest = await reader.read(
+        { room, order: 'asc', window: upTo(899), limit: 5 },
+        all[899].id,
+      );
+      expect(oldest).toEqual(all.slice(0, 5));
+      expect(store.lists).toBe(4);
+    });
+
     it('lists again only when the watermark moved', async () => {
       const window = { upper: { id: last(), inclusive: true } };
       await reader.read({ room, order: 'desc', window, limit: 5 }, last());
