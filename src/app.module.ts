@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
+import { ArchiveModule } from './archive/archive.module';
 import { ArchiveStoreModule } from './archive/archive-store.module';
-import { ObjectStore } from './archive/object-store';
+import { ArchiveObjectStore } from './archive/object-store.factory';
 import { MessageClock, ValkeyClock } from './common/message-clock';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
@@ -15,7 +16,8 @@ import { ValkeyModule } from './valkey/valkey.module';
 /** What tests may replace in the application. */
 export interface AppOverrides {
   readonly clock?: MessageClock;
-  readonly archiveStore?: ObjectStore;
+  /** The archive store the application reads and prepares (the export worker opens its own). */
+  readonly archiveStore?: ArchiveObjectStore;
 }
 
 @Module({})
@@ -30,6 +32,7 @@ export class AppModule {
         EventsModule,
         HealthModule,
         MessagesModule,
+        ArchiveModule,
         HistoryModule,
         ImportModule,
       ],

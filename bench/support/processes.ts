@@ -31,6 +31,10 @@ export class Child {
     process.stderr?.on('data', keep);
   }
 
+  get pid(): number {
+    return this.process.pid ?? -1;
+  }
+
   get exited(): boolean {
     return this.process.exitCode !== null || this.process.signalCode !== null;
   }

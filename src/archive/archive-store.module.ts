@@ -2,17 +2,17 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { LocalObjectStore } from './local-object-store';
-import { ObjectStore } from './object-store';
+import { ARCHIVE_STORE, ArchiveObjectStore, createObjectStore } from './object-store.factory';
 
-/** Injection token of the archive's ObjectStore. */
-export const ARCHIVE_STORE = Symbol('ARCHIVE_STORE');
-
-/** The archive store, local or (later) S3, or the one a test hands in. */
+/**
+ * The one archive store of the application, for the module that writes the archive and the one
+ * that reads it: global, so that neither has to import the other (the archive module imports
+ * the messages module, which pages into the archive through the history module).
+ */
 @Global()
 @Module({})
 export class ArchiveStoreModule {
-  static forRoot(override?: ObjectStore): DynamicModule {
+  static forRoot(override?: ArchiveObjectStore): DynamicModule {
     return {
       module: ArchiveStoreModule,
       providers: [
@@ -21,17 +21,10 @@ export class ArchiveStoreModule {
           : {
               provide: ARCHIVE_STORE,
               inject: [APP_CONFIG],
-              useFactory: (config: AppConfig) => createArchiveStore(config),
+              useFactory: (config: AppConfig) => createObjectStore(config),
             },
       ],
       exports: [ARCHIVE_STORE],
     };
   }
-}
-
-function createArchiveStore(config: AppConfig): ObjectStore {
-  if (config.storage === 's3') {
-    throw new Error('STORAGE=s3 needs the S3 archive store, which this build does not have');
-  }
-  return new LocalObjectStore(config.archiveDir);
 }

@@ -1,45 +1,64 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { access, copyFile, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 import { ArchiveStoreUnavailableError, ObjectStore, StoredObject } from './object-store';
 
 /**
- * The archive in a local directory. Keys map to paths under the root; a key that would leave the
- * root is refused. Files appear by rename, so readers see whole files or nothing.
+ * The archive in a local directory. A file becomes visible by a rename within its final
+ * directory, so a reader sees nothing or the whole file. Until then it is a hidden
+ * `.<name>.<random>.partial` file: no `*.parquet` glob matches it, and Spark and Hive skip
+ * names that start with a dot.
+ * A process killed between copy and rename leaves its staging file behind until the resumed
+ * export stores the same key again.
  */
 export class LocalObjectStore implements ObjectStore {
   readonly location: string;
+  private readonly root: string;
 
   constructor(root: string) {
-    this.location = resolve(root);
+    this.root = resolve(root);
+    this.location = this.root;
+  }
+
+  /** Creates the root directory when it is missing. */
+  async prepare(): Promise<void> {
+    await this.guard(() => mkdir(this.root, { recursive: true }));
   }
 
   async putFile(key: string, localPath: string): Promise<void> {
     const target = this.pathOf(key);
-    const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    const directory = dirname(target);
+    const name = basename(target);
     await this.guard(async () => {
-      await mkdir(dirname(target), { recursive: true });
-      await copyFile(localPath, temporary);
-      await rename(temporary, target);
+      await mkdir(directory, { recursive: true });
+      const staging = join(directory, `.${name}.${randomBytes(4).toString('hex')}.partial`);
+      try {
+        await copyFile(localPath, staging);
+        await syncFile(staging);
+        await rename(staging, target);
+      } catch (error) {
+        await unlink(staging).catch(() => undefined);
+        throw error;
+      }
+      await removeLeftovers(directory, name);
     });
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
-    const objects: StoredObject[] = [];
-    const directory = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-    const start = directory ? this.pathOf(directory.slice(0, -1)) : this.location;
-    await this.guard(() => this.collect(start, objects));
-    objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const object of objects) {
-      if (object.key.startsWith(prefix) && !object.key.endsWith('.tmp')) yield object;
+    const keys = await this.guard(() => this.walk(this.root));
+    const matching = keys.filter((key) => key.startsWith(prefix) && !isStaging(key)).sort();
+    for (const key of matching) {
+      const size = await this.size(key);
+      if (size !== undefined) yield { key, size };
     }
   }
 
   async size(key: string): Promise<number | undefined> {
+    const path = this.pathOf(key);
     try {
-      return (await stat(this.pathOf(key))).size;
+      return (await stat(path)).size;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new ArchiveStoreUnavailableError(this.location, error);
@@ -47,53 +66,60 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async readRange(key: string, start: number, end: number): Promise<Buffer> {
+    const path = this.pathOf(key);
     return this.guard(async () => {
-      const file = await open(this.pathOf(key), 'r');
-      try {
-        const buffer = Buffer.alloc(Math.max(0, end - start));
-        const { bytesRead } = await file.read(buffer, 0, buffer.length, start);
-        return buffer.subarray(0, bytesRead);
-      } finally {
-        await file.close();
+      if (end <= start) return Buffer.alloc(0);
+      const chunks: Buffer[] = [];
+      for await (const chunk of createReadStream(path, { start, end: end - 1 })) {
+        chunks.push(chunk as Buffer);
       }
+      return Buffer.concat(chunks);
     });
   }
 
   async delete(key: string): Promise<void> {
-    await this.guard(() => unlink(this.pathOf(key)).catch(ignoreMissing));
+    const path = this.pathOf(key);
+    await this.guard(() => unlink(path)).catch((error: unknown) => {
+      const cause = (error as ArchiveStoreUnavailableError).cause as NodeJS.ErrnoException;
+      if (cause?.code !== 'ENOENT') throw error;
+    });
   }
 
   async isReady(): Promise<boolean> {
     try {
-      await mkdir(this.location, { recursive: true });
-      await access(this.location, constants.W_OK);
+      await mkdir(this.root, { recursive: true });
+      await access(this.root, constants.W_OK);
       return true;
     } catch {
       return false;
     }
   }
 
-  private async collect(directory: string, into: StoredObject[]): Promise<void> {
-    const entries = await readdir(directory, { withFileTypes: true }).catch((error) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    });
-    for (const entry of entries) {
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) await this.collect(path, into);
-      else if (entry.isFile() && !entry.name.endsWith('.tmp')) {
-        // A file may be renamed or deleted between readdir and stat: it is simply not listed.
-        const size = await stat(path).then((found) => found.size, ignoreMissing);
-        const key = relative(this.location, path).split(sep).join('/');
-        if (size !== undefined) into.push({ key, size });
-      }
+  /** The file of a key; a key that would leave the root is refused. */
+  pathOf(key: string): string {
+    const path = resolve(this.root, key);
+    const inside = relative(this.root, path);
+    if (!inside || inside.startsWith('..') || inside.split(sep).includes('..')) {
+      throw new Error(`archive key outside the archive root: ${key}`);
     }
+    return path;
   }
 
-  private pathOf(key: string): string {
-    const path = resolve(this.location, ...key.split('/'));
-    if (!path.startsWith(this.location + sep)) throw new Error(`key outside the archive: ${key}`);
-    return path;
+  private async walk(directory: string): Promise<string[]> {
+    let entries;
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const keys: string[] = [];
+    for (const entry of entries) {
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) keys.push(...(await this.walk(path)));
+      else if (entry.isFile()) keys.push(relative(this.root, path).split(sep).join('/'));
+    }
+    return keys;
   }
 
   private async guard<T>(action: () => Promise<T>): Promise<T> {
@@ -105,7 +131,28 @@ export class LocalObjectStore implements ObjectStore {
   }
 }
 
-function ignoreMissing(error: NodeJS.ErrnoException): undefined {
-  if (error.code !== 'ENOENT') throw error;
-  return undefined;
+function isStaging(key: string): boolean {
+  return /(^|\/)\.[^/]*\.partial$/.test(key);
+}
+
+/**
+ * Staging files of the same key left by a process killed between copy and rename. A resumed
+ * export writes the same keys again, so this removes every leftover of an interrupted run.
+ */
+async function removeLeftovers(directory: string, name: string): Promise<void> {
+  for (const entry of await readdir(directory)) {
+    if (entry.startsWith(`.${name}.`) && entry.endsWith('.partial')) {
+      await unlink(join(directory, entry)).catch(() => undefined);
+    }
+  }
+}
+
+/** The copy must be on disk before the rename publishes it, or a crash could expose zeros. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -6,8 +6,8 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 
-import { ARCHIVE_STORE } from '../archive/archive-store.module';
 import { ArchiveStoreUnavailableError, ObjectStore } from '../archive/object-store';
+import { ARCHIVE_STORE } from '../archive/object-store.factory';
 import { ChatMessage } from '../common/chat-message';
 import { ArchiveFileUnreadableError, ArchiveReader } from './archive-reader';
 import { HotTierReader } from './hot-tier-reader';
