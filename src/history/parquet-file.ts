@@ -13,7 +13,7 @@ import { decodePages, PageValue } from './parquet-pages';
 const MAGIC = 'PAR1';
 const TRAILER_BYTES = 8;
 /** One read of the tail usually brings the whole footer; a larger footer costs a second read. */
-export const FOOTER_GUESS_BYTES = 64 * 1024;
+export const FOOTER_GUESS_BYTES = 16 * 1024;
 const MAX_FOOTER_BYTES = 16 * 1024 * 1024;
 const MAX_VALUES_PER_CHUNK = 10_000_000;
 

@@ -34,7 +34,13 @@ describe('History timeline (archive and hot tail)', () => {
   beforeAll(async () => {
     archive = await DuckDbArchive.create();
     app = await startTestApp(
-      { VALKEY_URL: valkeyUrl(DB), ARCHIVE_DIR: archive.root, TRIGGERS_ENABLED: 'false' },
+      {
+        VALKEY_URL: valkeyUrl(DB),
+        ARCHIVE_DIR: archive.root,
+        TRIGGERS_ENABLED: 'false',
+        EXPORT_BATCH_SIZE: '200',
+        HOT_RETENTION: '50',
+      },
       { clock },
     );
     client = new Valkey(valkeyUrl(DB));
@@ -224,6 +230,48 @@ describe('History timeline (archive and hot tail)', () => {
         await Promise.all([poster, exporter]);
       }
       expect(exports).toBeGreaterThan(10);
+
+      const ids = posted.map((message) => message.id).sort(compareMessageIds);
+      const top = newestFirst[0];
+      expect(newestFirst).toEqual(ids.filter((id) => compareMessageIds(id, top) <= 0).reverse());
+      const last = oldestFirst[oldestFirst.length - 1];
+      expect(oldestFirst).toEqual(ids.filter((id) => compareMessageIds(id, last) <= 0));
+    });
+  });
+
+  describe('paging while the real export pipeline runs', () => {
+    it('sees no id twice and no gap while GET /export archives and trims', async () => {
+      const room = uniqueRoom('real-export');
+      clock.set(START + 55 * 86_400_000);
+      const posted = await postMany(room, 1200, 3, 60_000);
+      let reading = true;
+
+      const poster = (async () => {
+        for (let round = 0; round < 40 && reading; round++) {
+          posted.push(...(await postMany(room, 6, 2, 1000)));
+        }
+      })();
+      let archived = 0;
+      const exporter = (async () => {
+        while (reading) {
+          const response = await app.inject({ method: 'GET', url: `/api/v1/export?room=${room}` });
+          expect(response.statusCode).toBe(200);
+          archived += response.json().rows;
+        }
+      })();
+
+      let newestFirst: string[];
+      let oldestFirst: string[];
+      try {
+        [newestFirst, oldestFirst] = await Promise.all([
+          collect(`/api/v1/history?room=${room}&limit=20`, 'before'),
+          collect(`/api/v1/history?room=${room}&limit=20`, 'after', '0-0'),
+        ]);
+      } finally {
+        reading = false;
+        await Promise.all([poster, exporter]);
+      }
+      expect(archived).toBeGreaterThan(0);
 
       const ids = posted.map((message) => message.id).sort(compareMessageIds);
       const top = newestFirst[0];
