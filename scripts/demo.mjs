@@ -244,18 +244,24 @@ async function main() {
   say(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function stopChildren() {
-  for (const child of children.reverse()) child.kill('SIGTERM');
+/** Stops the service first and waits for it, then its Valkey. */
+async function stopChildren() {
+  for (const child of children.reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+  }
 }
 
 main().then(
-  () => {
-    stopChildren();
+  async () => {
+    await stopChildren();
     process.exit(0);
   },
-  (error) => {
+  async (error) => {
     process.stderr.write(`\ndemo failed: ${error.message}\n`);
-    stopChildren();
+    await stopChildren();
     process.exit(1);
   },
 );
