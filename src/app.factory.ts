@@ -1,13 +1,16 @@
 import helmet from '@fastify/helmet';
 import { RequestMethod, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { CustomStrategy } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { useContainer } from 'class-validator';
 
 import { AppModule, AppOverrides } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { VALIDATION_OPTIONS } from './common/validation-options';
 import { AppConfig, LOG_LEVELS, LogLevelName } from './config/app-config';
 import { setUpApiDocs } from './docs/api-docs';
+import { ChatEventServer } from './events/chat-event.server';
 import { MessageTextLimit } from './messages/dto/message-text-limit';
 
 export const API_PREFIX = 'api/v1';
@@ -56,21 +59,24 @@ export async function createApp(
     ],
   });
   useValidatorConstraints(app, [MessageTextLimit]);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: true,
-    }),
-  );
+  app.useGlobalPipes(new ValidationPipe(VALIDATION_OPTIONS));
   app.useGlobalFilters(new AllExceptionsFilter());
   setUpApiDocs(app);
+  if (config.triggersEnabled) connectEvents(app);
   return app;
 }
 
 function logLevelsUpTo(level: LogLevelName): LogLevelName[] {
   return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
+}
+
+/**
+ * Makes the application hybrid: `@EventPattern` handlers receive events from Valkey Pub/Sub
+ * through the Redis transport; `startAllMicroservices()` subscribes. It does not inherit the
+ * HTTP pipes and filters: event handlers validate their payloads and catch their own failures.
+ */
+function connectEvents(app: NestFastifyApplication): void {
+  app.connectMicroservice<CustomStrategy>({ strategy: app.get(ChatEventServer) });
 }
 
 /**

@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { HistoryModule } from './history/history.module';
 import { ImportModule } from './import/import.module';
 import { MessagesModule } from './messages/messages.module';
+import { TriggersModule } from './triggers/triggers.module';
 import { ValkeyModule } from './valkey/valkey.module';
 
 /** What tests may replace in the application. */
@@ -35,6 +36,7 @@ export class AppModule {
         ArchiveModule,
         HistoryModule,
         ImportModule,
+        ...(config.triggersEnabled ? [TriggersModule] : []),
       ],
     };
   }

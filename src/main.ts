@@ -11,6 +11,7 @@ async function bootstrap(): Promise<void> {
   const config = await loadConfigFromEnvironment();
   const app = await createApp(config);
 
+  await app.startAllMicroservices();
   await app.listen(config.port, config.host);
   logger.log(`Configuration: ${JSON.stringify(describeConfig(config))}`);
   logger.log(`Listening on ${await app.getUrl()} (API under /api/v1, docs at /docs)`);

@@ -11,6 +11,8 @@ export interface RoomKeys {
   readonly archive: string;
   /** Export lock, a string with a time to live. */
   readonly exportLock: string;
+  /** Id of the message at which the export threshold last fired. */
+  readonly thresholdMark: string;
 }
 
 export function roomKeys(room: string): RoomKeys {
@@ -19,5 +21,6 @@ export function roomKeys(room: string): RoomKeys {
     messages: `chat:${tag}:messages`,
     archive: `chat:${tag}:archive`,
     exportLock: `chat:${tag}:export-lock`,
+    thresholdMark: `chat:${tag}:threshold-mark`,
   };
 }

@@ -39,6 +39,8 @@ export class ServiceProcess {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'log',
         NO_COLOR: '1',
+        // Triggers sweep every room of the database: tests that want them turn them on.
+        TRIGGERS_ENABLED: 'false',
         ...env,
         PORT: String(port),
       },
@@ -55,6 +57,11 @@ export class ServiceProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The process is still running (it neither exited nor was killed). */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get pid(): number {

@@ -18,13 +18,17 @@ export function valkeyUrl(db = 0): string {
   return url.toString();
 }
 
-/** A configuration as the service would read it, with test overrides. */
+/**
+ * A configuration as the service would read it, with test overrides. Triggers are off unless a
+ * test turns them on: their sweep acts on every room of the database.
+ */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig({
     VALKEY_URL: valkeyUrl(),
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    TRIGGERS_ENABLED: 'false',
     ...overrides,
   });
 }
@@ -35,6 +39,7 @@ export async function startTestApp(
   overrides: AppOverrides = {},
 ): Promise<NestFastifyApplication> {
   const app = await createApp(testConfig(env), overrides);
+  await app.startAllMicroservices();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
