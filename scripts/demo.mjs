@@ -4,16 +4,14 @@
 // newest page and scrolls back into the archive, runs a history query, and ends with an
 // analytics query that DuckDB runs straight on the Parquet archive.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const require = createRequire(import.meta.url);
-const { findServerBinary, ping } = require('./local-valkey.cjs');
+const { freePort, startPrivateValkey } = require('./local-valkey.cjs');
 const { ImportClient } = require('../dist/import/cli/import-client.js');
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -34,17 +32,6 @@ async function step(title, run) {
   return result;
 }
 
-function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
 async function waitFor(condition, what, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -62,24 +49,20 @@ async function getJson(url) {
 }
 
 /** A Valkey of the demo's own, so the demo can run again and again from a clean slate. */
-async function startValkey(dir) {
-  const binary = findServerBinary();
-  if (!binary) {
+async function startValkey() {
+  const server = await startPrivateValkey();
+  if (!server) {
     throw new Error(
       'the demo starts a Valkey of its own: install valkey-server or redis-server, ' +
         'or point DEMO_URL at a running valkey-chat',
     );
   }
-  const port = await freePort();
-  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--dir', dir];
-  children.push(spawn(binary, [...args, '--appendonly', 'no'], { stdio: 'ignore' }));
-  await waitFor(() => ping({ host: '127.0.0.1', port }, 300), 'Valkey start', 10_000);
-  return `redis://127.0.0.1:${port}`;
+  children.push(server.started);
+  return server.url;
 }
 
 async function startService(archiveDir) {
-  const scratch = mkdtempSync(join(tmpdir(), 'valkey-chat-demo-'));
-  const valkeyUrl = await startValkey(scratch);
+  const valkeyUrl = await startValkey();
   const port = await freePort();
   const env = {
     ...process.env,
@@ -244,18 +227,24 @@ async function main() {
   say(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function stopChildren() {
-  for (const child of children.reverse()) child.kill('SIGTERM');
+/** Stops the service first and waits for it, then its Valkey. */
+async function stopChildren() {
+  for (const child of children.reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+  }
 }
 
 main().then(
-  () => {
-    stopChildren();
+  async () => {
+    await stopChildren();
     process.exit(0);
   },
-  (error) => {
+  async (error) => {
     process.stderr.write(`\ndemo failed: ${error.message}\n`);
-    stopChildren();
+    await stopChildren();
     process.exit(1);
   },
 );

@@ -69,22 +69,58 @@ async function ensureValkey(url, { log = () => {}, dataDir } = {}) {
     );
   }
 
-  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'valkey-chat-'));
-  fs.mkdirSync(dir, { recursive: true });
   log(
     `No Valkey on ${address.host}:${address.port}; starting ${path.basename(binary)} there` +
       (dataDir ? ` with its data in ${dataDir}` : ''),
   );
-  const args = ['--bind', '127.0.0.1', '--port', String(address.port), '--save', '', '--dir', dir];
+  const child = await launch(binary, address.port, dataDir);
+  return { url, started: child };
+}
+
+/**
+ * Starts a server of the caller's own on a free loopback port, keeping nothing on disk: the
+ * tests, the demo and the benchmarks run against one, so they never meet anyone's data.
+ * Returns `{ url, started }`, or undefined when no server binary is installed.
+ */
+async function startPrivateValkey() {
+  const binary = findServerBinary();
+  if (!binary) return undefined;
+  const port = await freePort();
+  const child = await launch(binary, port, undefined);
+  return { url: `redis://127.0.0.1:${port}`, started: child };
+}
+
+async function launch(binary, port, dataDir) {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'valkey-chat-'));
+  fs.mkdirSync(dir, { recursive: true });
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--dir', dir];
   const persistence = ['--appendonly', dataDir ? 'yes' : 'no'];
   const child = spawn(binary, [...args, ...persistence], { stdio: 'ignore' });
   child.unref();
 
-  if (!(await waitFor(address, 5000))) {
+  if (!(await waitFor({ host: '127.0.0.1', port }, 5000))) {
     child.kill();
-    throw new Error(`${binary} did not answer on port ${address.port} within 5 s`);
+    throw new Error(`${binary} did not answer on port ${port} within 5 s`);
   }
-  return { url, started: child };
+  return child;
 }
 
-module.exports = { ensureValkey, ping, parseAddress, findServerBinary };
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+module.exports = {
+  ensureValkey,
+  startPrivateValkey,
+  freePort,
+  ping,
+  parseAddress,
+  findServerBinary,
+};

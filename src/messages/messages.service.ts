@@ -4,6 +4,7 @@ import { ChatMessage, MessagePage } from '../common/chat-message';
 import { MessageClock } from '../common/message-clock';
 import { ChatEvents } from '../events/chat-events';
 import { EventPublisher } from '../events/event-publisher.service';
+import { HistoryService } from '../history/history.service';
 import { toMessageDto } from './dto/message.dto';
 import { MessageStore } from './message-store';
 
@@ -13,6 +14,7 @@ export class MessagesService {
     private readonly store: MessageStore,
     private readonly events: EventPublisher,
     private readonly clock: MessageClock,
+    private readonly history: HistoryService,
   ) {}
 
   /** Stores the message, then announces it; the announcement never fails the write. */
@@ -22,7 +24,8 @@ export class MessagesService {
     return message;
   }
 
+  /** Newest first; past the oldest hot message, paging goes on into the archive. */
   async newest(room: string, limit: number, before?: string): Promise<MessagePage> {
-    return this.store.newest(room, limit, before);
+    return this.history.page({ room, limit, before });
   }
 }
