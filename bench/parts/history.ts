@@ -33,11 +33,14 @@ const DUCKDB_REFERENCE = 'DuckDB, the same query on the same files';
 interface Query {
   readonly path: string;
   readonly sql: string;
+  /** The SQL condition of the query without its cursor. */
+  readonly condition?: string;
 }
 
 interface Timed {
   readonly ms: number;
   readonly ids: string[];
+  readonly nextBefore?: string;
 }
 
 /**
@@ -51,8 +54,9 @@ export const historyPart: BenchPart = {
   method:
     `GET /api/v1/history one request at a time, newest page of ${PAGE}: a one-day page ` +
     `(${DAYS_QUERIED} days spread over the room's dates, in turn) and a one-author page ` +
-    `(authors ranked ${AUTHOR_RANKS.join(', ')} by messages, in turn), ${SAMPLES} requests of ` +
-    'each per run and side, p50 and p99 of each run, median over the runs. Archives: (a) the ' +
+    `(authors ranked ${AUTHOR_RANKS.join(', ')} by messages, in turn) and scrolling the ` +
+    `busiest day (its first pages through before cursors), ${SAMPLES} requests of each per ` +
+    'run and side, p50 and p99 of each run, median over the runs. Archives: (a) the ' +
     `full IRC data from IRC_DATA_DIR imported through POST /api/v1/import and archived through ` +
     `POST /api/v1/exports with HOT_RETENTION=0, room ${IRC_ROOM}; (b) ` +
     `${SYNTHETIC.messages.toLocaleString('en')} messages over ${SYNTHETIC.days} days by ` +
@@ -157,15 +161,16 @@ class HistoryBench {
     const source =
       `read_parquet('${join(this.archiveDir, roomPrefix(room), 'date=*', '*.parquet')}', ` +
       'hive_partitioning = false)';
-    const kinds = {
-      'one-day page': await this.dayQueries(room, source),
-      'one-author page': await this.authorQueries(room, source),
+    const kinds: Record<string, () => Promise<Query[]>> = {
+      'one-day page': () => this.dayQueries(room, source),
+      'one-author page': () => this.authorQueries(room, source),
+      'scrolling a day': () => this.scrollQueries(room, source),
     };
 
     const figures: Figure[] = [];
     for (const [kind, queries] of Object.entries(kinds)) {
       try {
-        figures.push(...(await this.measureKind(`${label}: ${kind}`, queries, note)));
+        figures.push(...(await this.measureKind(`${label}: ${kind}`, await queries(), note)));
       } catch (error) {
         this.failed(`${label}, ${kind}`, error);
       }
@@ -204,20 +209,42 @@ class HistoryBench {
 
   /** Newest page of each of some days spread over the room's dates. */
   private async dayQueries(room: string, source: string): Promise<Query[]> {
+    const days = spread(await this.days(source), DAYS_QUERIED);
+    return days.map((day) => dayPage(room, source, day));
+  }
+
+  /**
+   * The first pages of the room's busiest day, older page after older page through `before`
+   * cursors, as a client scrolls; DuckDB gets the same cursors as a condition on (ts, sequence).
+   */
+  private async scrollQueries(room: string, source: string): Promise<Query[]> {
+    const [busiest] = await this.rows(
+      `SELECT strftime(ts, '%Y-%m-%d') AS day FROM ${source} GROUP BY day ` +
+        'ORDER BY count(*) DESC, day LIMIT 1',
+    );
+    const first = dayPage(room, source, String(busiest.day));
+    const queries = [first];
+    for (;;) {
+      const { nextBefore } = await this.viaService(queries[queries.length - 1]);
+      if (!nextBefore || queries.length >= SAMPLES) return queries;
+      const [ms, sequence] = nextBefore.split('-').map(Number);
+      queries.push({
+        path: `${first.path}&before=${nextBefore}`,
+        sql: newestPage(
+          source,
+          `${first.condition} AND (ts < epoch_ms(${ms}) OR (ts = epoch_ms(${ms}) AND ` +
+            `split_part(id, '-', 2)::BIGINT < ${sequence}))`,
+        ),
+        condition: first.condition,
+      });
+    }
+  }
+
+  private async days(source: string): Promise<string[]> {
     const rows = await this.rows(
       `SELECT DISTINCT strftime(ts, '%Y-%m-%d') AS day FROM ${source} ORDER BY day`,
     );
-    const days = spread(
-      rows.map((row) => String(row.day)),
-      DAYS_QUERIED,
-    );
-    return days.map((day) => {
-      const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-      return {
-        path: `/api/v1/history?room=${encodeURIComponent(room)}&from=${day}&to=${next}&limit=${PAGE}`,
-        sql: newestPage(source, `ts >= TIMESTAMP '${day}' AND ts < TIMESTAMP '${next}'`),
-      };
-    });
+    return rows.map((row) => String(row.day));
   }
 
   /** Newest page of authors ranked by how much they wrote. */
@@ -251,12 +278,16 @@ class HistoryBench {
   private async viaService(query: Query): Promise<Timed> {
     const started = process.hrtime.bigint();
     const response = await fetch(`${this.service.serviceUrl}${query.path}`);
-    const body = (await response.json()) as { messages?: { id: string }[]; message?: string };
+    const body = (await response.json()) as {
+      messages?: { id: string }[];
+      nextBefore?: string;
+      message?: string;
+    };
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (!response.ok || !body.messages) {
       throw new Error(`${query.path} answered ${response.status}: ${body.message ?? ''}`);
     }
-    return { ms, ids: body.messages.map((message) => message.id) };
+    return { ms, ids: body.messages.map((message) => message.id), nextBefore: body.nextBefore };
   }
 
   private async viaDuckDb(query: Query): Promise<Timed> {
@@ -270,6 +301,17 @@ class HistoryBench {
   private async rows(sql: string): Promise<Record<string, unknown>[]> {
     return (await this.duck.runAndReadAll(sql)).getRowObjects();
   }
+}
+
+/** The newest page of one UTC day. */
+function dayPage(room: string, source: string, day: string): Query {
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const condition = `ts >= TIMESTAMP '${day}' AND ts < TIMESTAMP '${next}'`;
+  return {
+    path: `/api/v1/history?room=${encodeURIComponent(room)}&from=${day}&to=${next}&limit=${PAGE}`,
+    sql: newestPage(source, condition),
+    condition,
+  };
 }
 
 /** The newest page where `condition` holds, newest first in id order (time, then sequence). */
