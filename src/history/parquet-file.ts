@@ -92,10 +92,10 @@ interface ThriftColumnMeta {
   data_page_offset: unknown;
   dictionary_page_offset?: unknown;
   statistics?: {
-    min_value?: Buffer | null;
-    max_value?: Buffer | null;
-    min?: Buffer | null;
-    max?: Buffer | null;
+    min_value?: Buffer | string | null;
+    max_value?: Buffer | string | null;
+    min?: Buffer | string | null;
+    max?: Buffer | string | null;
   };
 }
 
@@ -165,10 +165,20 @@ function toColumnChunk(meta: ThriftColumnMeta, filePath?: string | null): [strin
       length: Number(meta.total_compressed_size),
       codec: enumName(thrift.CompressionCodec, meta.codec),
       numValues: Number(meta.num_values),
-      min: stats?.min_value ?? stats?.min ?? undefined,
-      max: stats?.max_value ?? stats?.max ?? undefined,
+      min: statisticBytes(stats?.min_value ?? stats?.min),
+      max: statisticBytes(stats?.max_value ?? stats?.max),
     },
   ];
+}
+
+/**
+ * parquetjs-lite's footer decoder hands back a binary field as a string whenever its bytes
+ * happen to be valid UTF-8 (and round-trip), else as a Buffer: the UTF-8 bytes of such a string
+ * are exactly the stored bytes.
+ */
+function statisticBytes(value: Buffer | string | null | undefined): Buffer | undefined {
+  if (value == null) return undefined;
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
 
 /** The epoch-millisecond min and max of a timestamp column chunk, when its statistics say. */
