@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import { RequestMethod, Type, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, RequestMethod, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CustomStrategy } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,6 +7,7 @@ import { useContainer } from 'class-validator';
 
 import { AppModule, AppOverrides } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { jsonShapeProblem } from './common/json-shape';
 import { VALIDATION_OPTIONS } from './common/validation-options';
 import { AppConfig, LOG_LEVELS, LogLevelName } from './config/app-config';
 import { setUpApiDocs } from './docs/api-docs';
@@ -61,6 +62,7 @@ export async function createApp(
   useValidatorConstraints(app, [MessageTextLimit]);
   app.useGlobalPipes(new ValidationPipe(VALIDATION_OPTIONS));
   app.useGlobalFilters(new AllExceptionsFilter());
+  refuseUnboundedJson(app);
   setUpApiDocs(app);
   if (config.triggersEnabled) connectEvents(app);
   return app;
@@ -77,6 +79,17 @@ function logLevelsUpTo(level: LogLevelName): LogLevelName[] {
  */
 function connectEvents(app: NestFastifyApplication): void {
   app.connectMicroservice<CustomStrategy>({ strategy: app.get(ChatEventServer) });
+}
+
+/** Parsed JSON bodies whose shape would make validation expensive are refused with a 400. */
+function refuseUnboundedJson(app: NestFastifyApplication): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preValidation', async (request) => {
+      const problem = jsonShapeProblem(request.body);
+      if (problem) throw new BadRequestException(`${problem}; send a flat object`);
+    });
 }
 
 /**

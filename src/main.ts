@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 import { Logger } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createApp } from './app.factory';
 import { ConfigError, describeConfig } from './config/app-config';
@@ -14,7 +15,15 @@ async function bootstrap(): Promise<void> {
   await app.startAllMicroservices();
   await app.listen(config.port, config.host);
   logger.log(`Configuration: ${JSON.stringify(describeConfig(config))}`);
-  logger.log(`Listening on ${await app.getUrl()} (API under /api/v1, docs at /docs)`);
+  logger.log(
+    `Listening on http://${config.host}:${listeningPort(app)} (API under /api/v1, docs at /docs)`,
+  );
+}
+
+/** The port actually bound (PORT=0 picks a free one). */
+function listeningPort(app: NestFastifyApplication): number {
+  const address = app.getHttpServer().address();
+  return typeof address === 'object' && address ? address.port : 0;
 }
 
 bootstrap().catch((error: unknown) => {

@@ -16,9 +16,17 @@ describe(isMessageId.name, () => {
     expect(isMessageId(id)).toBe(true),
   );
 
-  it.each(['', '1733230000000', '-1-0', '1-x', 'yesterday', '1-2-3', ' 1-0'])('refuses %j', (id) =>
-    expect(isMessageId(id)).toBe(false),
-  );
+  it.each([
+    '',
+    '1733230000000',
+    '-1-0',
+    '1-x',
+    'yesterday',
+    '1-2-3',
+    ' 1-0',
+    '1-18446744073709551616',
+    '1-99999999999999999999',
+  ])('refuses %j', (id) => expect(isMessageId(id)).toBe(false));
 });
 
 describe(messageIdTime.name, () => {

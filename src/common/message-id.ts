@@ -5,6 +5,8 @@ import { registerDecorator, ValidationOptions } from 'class-validator';
  * room, and the first part is the time the message was accepted.
  */
 const MESSAGE_ID_PATTERN = /^(\d{1,15})-(\d{1,20})$/;
+/** Stream sequences are unsigned 64-bit numbers. */
+const MAX_SEQUENCE = 18_446_744_073_709_551_615n;
 
 export interface MessageIdParts {
   readonly ms: number;
@@ -14,7 +16,8 @@ export interface MessageIdParts {
 export function parseMessageId(id: string): MessageIdParts | undefined {
   const match = MESSAGE_ID_PATTERN.exec(id);
   if (!match) return undefined;
-  return { ms: Number(match[1]), seq: BigInt(match[2]) };
+  const seq = BigInt(match[2]);
+  return seq <= MAX_SEQUENCE ? { ms: Number(match[1]), seq } : undefined;
 }
 
 export function isMessageId(value: unknown): value is string {

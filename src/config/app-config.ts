@@ -152,7 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     valkeyUrl: readValkeyUrl(reader),
     hotRetention: reader.integer('HOT_RETENTION', 10_000, 0, 10_000_000),
     messageMaxLength: reader.integer('MESSAGE_MAX_LENGTH', 4000, 1, 100_000),
-    bodyLimitBytes: reader.integer('BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
+    bodyLimitBytes: reader.integer('BODY_LIMIT_BYTES', 65_536, 1024, 1_073_741_824),
     importBodyLimitBytes: reader.integer(
       'IMPORT_BODY_LIMIT_BYTES',
       16_777_216,

@@ -33,7 +33,7 @@ export class BadEventLog implements OnApplicationShutdown {
 
     this.lines++;
     const preview = body === undefined ? '' : `: ${previewOf(body)}`;
-    this.logger.warn(`Dropped a ${channel} event (${reason})${preview}`);
+    this.logger.warn(`Dropped a ${channel} event (${previewOf(reason)})${preview}`);
   }
 
   onApplicationShutdown(): void {

@@ -1,5 +1,6 @@
 import { BadRequestException, PipeTransform, Type, ValidationPipe } from '@nestjs/common';
 
+import { jsonShapeProblem } from '../common/json-shape';
 import { VALIDATION_OPTIONS } from '../common/validation-options';
 
 /** An event payload that cannot be handled; the reason is safe to log. */
@@ -27,6 +28,8 @@ export class EventPayloadPipe<T extends object> implements PipeTransform<unknown
     if (!isPlainObject(value)) {
       throw new BadEventError(`payload must be a JSON object, not ${describe(value)}`, value);
     }
+    const shapeProblem = jsonShapeProblem(value);
+    if (shapeProblem) throw new BadEventError(shapeProblem, value);
 
     try {
       return (await this.validation.transform(value, {

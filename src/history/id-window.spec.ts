@@ -39,6 +39,9 @@ describe('id-window', () => {
       expect(isEmptyWindow({ lower: at(true), upper: at(false) })).toBe(true);
       expect(isEmptyWindow({ lower: { id: '6-0', inclusive: true }, upper: at(true) })).toBe(true);
       expect(isEmptyWindow({ upper: at(false) })).toBe(false);
+      expect(isEmptyWindow({ upper: { id: '0-0', inclusive: false } })).toBe(true);
+      const last = '999999999999999-18446744073709551615';
+      expect(isEmptyWindow({ lower: { id: last, inclusive: false } })).toBe(true);
     });
 
     it('tests membership and writes stream ranges with the same ends', () => {

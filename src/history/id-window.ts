@@ -43,7 +43,13 @@ export function minUpper(a?: IdBound, b?: IdBound): IdBound | undefined {
   return a.inclusive ? b : a;
 }
 
+const FIRST_KEY = idSortKey('0-0');
+const LAST_KEY = idSortKey('999999999999999-18446744073709551615');
+
+/** Whether no id can lie in the window; Valkey refuses the exclusive ends of the id space. */
 export function isEmptyWindow({ lower, upper }: IdWindow): boolean {
+  if (upper && !upper.inclusive && idSortKey(upper.id) === FIRST_KEY) return true;
+  if (lower && !lower.inclusive && idSortKey(lower.id) === LAST_KEY) return true;
   if (!lower || !upper) return false;
   const order = compareKeys(idSortKey(lower.id), idSortKey(upper.id));
   return order > 0 || (order === 0 && !(lower.inclusive && upper.inclusive));

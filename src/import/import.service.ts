@@ -2,6 +2,7 @@ import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common'
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 
+import { jsonShapeProblem } from '../common/json-shape';
 import { MessageClock } from '../common/message-clock';
 import { MessageStore, NewMessage } from '../messages/message-store';
 import { ValkeyUnavailableError } from '../valkey/valkey.service';
@@ -111,6 +112,8 @@ export class ImportService {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return { line, reason: 'not a JSON object' };
     }
+    const shapeProblem = jsonShapeProblem(value);
+    if (shapeProblem) return { line, reason: shapeProblem };
 
     const dto = plainToInstance(ImportLineDto, value);
     const errors = validateSync(dto, VALIDATION);

@@ -130,6 +130,28 @@ describe('Messages API', () => {
       expect(sharedMillis).toBeLessThan(burst.length);
     });
 
+    it('answers a cursor before the first possible id with an empty page', async () => {
+      const room = uniqueRoom('first-id');
+      await postOk(room, 'only');
+      const response = await page(room, '&before=0-0');
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ messages: [], hasMore: false });
+    });
+
+    it('refuses a body nested too deep, quickly and with a 400', async () => {
+      const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+      const response = await post(`{"room":${deep},"user":"a","text":"t"}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().message).toMatch(/nested deeper/);
+    });
+
+    it('refuses a body with thousands of unknown fields without listing them', async () => {
+      const extra = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, 1]));
+      const response = await post({ room: 'r', user: 'a', text: 't', ...extra });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().message).toMatch(/more than 64 properties/);
+    });
+
     it('answers an unknown room with an empty page', async () => {
       const response = await page(uniqueRoom('empty'));
       expect(response.statusCode).toBe(200);
@@ -141,6 +163,7 @@ describe('Messages API', () => {
       ['a limit over 1000', '&limit=1001', 'limit'],
       ['a limit that is not a number', '&limit=ten', 'limit'],
       ['a malformed cursor', '&before=yesterday', 'before'],
+      ['a cursor beyond the id space', '&before=1-99999999999999999999', 'before'],
       ['an unknown parameter', '&sort=asc', 'sort'],
     ])('rejects %s with a 400', async (_case, query, field) => {
       const response = await page('r', query);
