@@ -3,6 +3,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 /** Lines about bad events per minute; beyond that they are counted and summed up once. */
 export const BAD_EVENT_LINES_PER_MINUTE = 20;
 const WINDOW_MS = 60_000;
+const REASON_CHARS = 300;
 const PREVIEW_CHARS = 80;
 
 /**
@@ -33,7 +34,7 @@ export class BadEventLog implements OnApplicationShutdown {
 
     this.lines++;
     const preview = body === undefined ? '' : `: ${previewOf(body)}`;
-    this.logger.warn(`Dropped a ${channel} event (${previewOf(reason)})${preview}`);
+    this.logger.warn(`Dropped a ${channel} event (${shortened(reason)})${preview}`);
   }
 
   onApplicationShutdown(): void {
@@ -51,6 +52,11 @@ export class BadEventLog implements OnApplicationShutdown {
 }
 
 /** The first characters of a body, JSON-escaped so that it stays on one line. */
+/** A reason can list every field of a hostile payload: one log line keeps its start. */
+function shortened(reason: string): string {
+  return reason.length > REASON_CHARS ? `${reason.slice(0, REASON_CHARS)}…` : reason;
+}
+
 function previewOf(body: unknown): string {
   let text: string;
   try {

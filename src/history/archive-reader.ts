@@ -209,7 +209,12 @@ export class ArchiveReader {
     );
   }
 
-  /** The room's files in the range: per date when the range is short, else the whole room. */
+  /**
+   * The room's files in the range: per date when the range is short, else the whole room.
+   * NOTE: a file that is missing (deleted, or an ARCHIVE_DIR that moved) reads as no messages,
+   * and the empty listing is kept until the watermark moves; checking the listing against the
+   * id range up to the watermark would turn such gaps into a clear 5xx.
+   */
   private async list(
     room: string,
     watermark: string,

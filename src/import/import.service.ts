@@ -124,6 +124,8 @@ export class ImportService {
       return { line, reason: `ts ${String(dto.ts)} is later than the time of the import` };
     }
 
+    // NOTE: `<ms>-*` is accepted again for the room's newest millisecond, so importing a file
+    // twice stores the lines of that millisecond twice; a per-line import key would prevent it.
     const idSpec = ms === undefined ? this.clock.idSpec() : `${ms}-*`;
     const ts = dto.ts === undefined ? undefined : String(dto.ts);
     return { line, ts, message: { room: dto.room, user: dto.user, text: dto.text, idSpec } };
