@@ -132,7 +132,8 @@ export class ChatEventServer extends ServerRedis {
     this._status$.next(RedisStatus.DISCONNECTED);
     this.logger.error(
       `Event connection to Valkey lost (${cause}); events are missed until it returns, ` +
-        `the periodic sweep still archives quiet rooms; retrying every ${EVENT_RECONNECT_DELAY_MS} ms`,
+        'the periodic sweep still archives quiet rooms; ' +
+        `retrying every ${EVENT_RECONNECT_DELAY_MS} ms`,
     );
   }
 

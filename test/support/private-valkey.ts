@@ -1,22 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const { findServerBinary, ping } = require('../../scripts/local-valkey.cjs');
+const localValkey = require('../../scripts/local-valkey.cjs');
+const { findServerBinary, ping } = localValkey;
 
 /** A free TCP port on loopback, as the kernel hands it out. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const freePort: () => Promise<number> = localValkey.freePort;
 
 /**
  * A Valkey-compatible server of the test's own, on a free loopback port, that the test may stop
