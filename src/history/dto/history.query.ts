@@ -1,17 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
-  IsInt,
   IsOptional,
   IsString,
   Length,
-  Max,
-  Min,
   registerDecorator,
   ValidationOptions,
 } from 'class-validator';
 
 import { IsMessageId } from '../../common/message-id';
+import { IsPageLimit } from '../../common/page-limit';
 import { IsRoomName, ROOM_NAME_RULE } from '../../common/room-name';
 
 /** A date (UTC midnight) or a date and time with `Z` or an offset: never the server's zone. */
@@ -68,11 +65,7 @@ export class HistoryQueryDto {
   user?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 1000' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 1000' })
-  @Max(1000, { message: 'limit must be a whole number from 1 to 1000' })
+  @IsPageLimit()
   limit: number = 100;
 
   @ApiPropertyOptional({

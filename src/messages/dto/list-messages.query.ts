@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
 
 import { IsMessageId } from '../../common/message-id';
+import { IsPageLimit } from '../../common/page-limit';
 import { IsRoomName, ROOM_NAME_RULE } from '../../common/room-name';
 
 export class ListMessagesQuery {
@@ -11,11 +11,7 @@ export class ListMessagesQuery {
   room!: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 1000' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 1000' })
-  @Max(1000, { message: 'limit must be a whole number from 1 to 1000' })
+  @IsPageLimit()
   limit: number = 100;
 
   @ApiPropertyOptional({
