@@ -218,24 +218,16 @@ describe('History timeline (archive and hot tail)', () => {
         }
       })();
 
-      let newestFirst: string[];
-      let oldestFirst: string[];
+      let pages: { newestFirst: string[]; oldestFirst: string[] };
       try {
-        [newestFirst, oldestFirst] = await Promise.all([
-          collect(`/api/v1/history?room=${room}&limit=20`, 'before'),
-          collect(`/api/v1/history?room=${room}&limit=20`, 'after', '0-0'),
-        ]);
+        pages = await pageBothWays(room);
       } finally {
         reading = false;
         await Promise.all([poster, exporter]);
       }
       expect(exports).toBeGreaterThan(10);
 
-      const ids = posted.map((message) => message.id).sort(compareMessageIds);
-      const top = newestFirst[0];
-      expect(newestFirst).toEqual(ids.filter((id) => compareMessageIds(id, top) <= 0).reverse());
-      const last = oldestFirst[oldestFirst.length - 1];
-      expect(oldestFirst).toEqual(ids.filter((id) => compareMessageIds(id, last) <= 0));
+      expectEveryIdOnce(posted, pages);
     });
   });
 
@@ -260,26 +252,39 @@ describe('History timeline (archive and hot tail)', () => {
         }
       })();
 
-      let newestFirst: string[];
-      let oldestFirst: string[];
+      let pages: { newestFirst: string[]; oldestFirst: string[] };
       try {
-        [newestFirst, oldestFirst] = await Promise.all([
-          collect(`/api/v1/history?room=${room}&limit=20`, 'before'),
-          collect(`/api/v1/history?room=${room}&limit=20`, 'after', '0-0'),
-        ]);
+        pages = await pageBothWays(room);
       } finally {
         reading = false;
         await Promise.all([poster, exporter]);
       }
       expect(archived).toBeGreaterThan(0);
 
-      const ids = posted.map((message) => message.id).sort(compareMessageIds);
-      const top = newestFirst[0];
-      expect(newestFirst).toEqual(ids.filter((id) => compareMessageIds(id, top) <= 0).reverse());
-      const last = oldestFirst[oldestFirst.length - 1];
-      expect(oldestFirst).toEqual(ids.filter((id) => compareMessageIds(id, last) <= 0));
+      expectEveryIdOnce(posted, pages);
     });
   });
+
+  /** Pages the room newest first and oldest first at the same time, to the end. */
+  async function pageBothWays(room: string) {
+    const [newestFirst, oldestFirst] = await Promise.all([
+      collect(`/api/v1/history?room=${room}&limit=20`, 'before'),
+      collect(`/api/v1/history?room=${room}&limit=20`, 'after', '0-0'),
+    ]);
+    return { newestFirst, oldestFirst };
+  }
+
+  /** Each direction saw every posted id up to where it started, once and in order. */
+  function expectEveryIdOnce(
+    posted: { id: string }[],
+    { newestFirst, oldestFirst }: { newestFirst: string[]; oldestFirst: string[] },
+  ): void {
+    const ids = posted.map((message) => message.id).sort(compareMessageIds);
+    const top = newestFirst[0];
+    expect(newestFirst).toEqual(ids.filter((id) => compareMessageIds(id, top) <= 0).reverse());
+    const last = oldestFirst[oldestFirst.length - 1];
+    expect(oldestFirst).toEqual(ids.filter((id) => compareMessageIds(id, last) <= 0));
+  }
 
   describe('texts through the archive', () => {
     it('come back exactly as the POST returned them', async () => {
